@@ -1,0 +1,120 @@
+using Letterbox.Daemons;
+using Letterbox.Logging;
+using Letterbox.Net.Listeners;
+using Letterbox.Net.Unix;
+using Letterbox.Supervisor;
+
+namespace Letterbox.Cli;
+
+/// <summary>`letterbox run`: the appliance. Also the body of `letterbox dev`, which only changes where the config comes from.</summary>
+public static class RunCommand
+{
+    public static async Task<int> RunAsync(string? dataOption, string? configFile, CancellationToken ct)
+    {
+        var settings = await ConfigBridge.LoadApplianceAsync(configFile, ct);
+        var data = Commands.ResolveDataDirectory(dataOption, Commands.DefaultDataDirectory);
+        return await SuperviseAsync("appliance", settings, data, dropPrivileges: true, announce: null);
+    }
+
+    /// <summary>Prepares the data directory, binds every socket, then runs the supervisor until SIGTERM/SIGINT.</summary>
+    public static async Task<int> SuperviseAsync(string mode, AppSettings settings, string dataDirectory, bool dropPrivileges,
+        Action<IReadOnlyList<Listener>>? announce)
+    {
+        Log.MinimumLevel = settings.LogLevel;
+        var log = new Log("supervisor");
+
+        UnixUser? daemonUser = null;
+        if (dropPrivileges && UnixUser.IsRoot)
+        {
+            daemonUser = UnixUser.Find(settings.User)
+                ?? throw new CliException(ExitCodes.UsageOrConfig,
+                    $"user ({settings.User}): no such Unix account; daemons run unprivileged as it (create it with: useradd --system --no-create-home --shell /usr/sbin/nologin {settings.User})");
+        }
+        else if (UnixUser.IsRoot)
+        {
+            log.Warn("running as root without dropping privileges (dev mode); use `letterbox run` in production");
+        }
+
+        PrepareDataDirectory(dataDirectory, daemonUser);
+        var effective = Path.Combine(dataDirectory, "run", "effective.toml");
+        File.WriteAllText(effective, settings.EffectiveToml);
+
+        var plans = Plan(settings, log);
+        var options = new SupervisorOptions
+        {
+            Mode = mode,
+            DataDirectory = dataDirectory,
+            Daemons = plans,
+            DaemonUser = daemonUser,
+            ChildArguments = name => daemonUser is null
+                ? ["daemon", name, "--data", dataDirectory, "--config-file", effective]
+                : ["daemon", name, "--data", dataDirectory, "--config-file", effective, "--user", daemonUser.Name],
+        };
+        var supervisor = new Supervisor.Supervisor(options, log);
+
+        IReadOnlyList<Listener> listeners;
+        try
+        {
+            listeners = supervisor.Bind();
+        }
+        catch (ListenerBindException e)
+        {
+            throw new CliException(ExitCodes.RuntimeFailure, e.Message);
+        }
+        log.Info("listening", ("sockets", listeners.Count), ("data", dataDirectory), ("mode", mode));
+        announce?.Invoke(listeners);
+
+        using var stopping = new CancellationTokenSource();
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stopping.Cancel(); });
+        using var intr = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stopping.Cancel(); });
+        return await supervisor.RunAsync(listeners, stopping.Token);
+    }
+
+    /// <summary>Every enabled daemon the binary has, with its sockets: each listen address, standard port + offset.</summary>
+    public static IReadOnlyList<DaemonPlan> Plan(AppSettings settings, Log log)
+    {
+        var plans = new List<DaemonPlan>();
+        foreach (var name in settings.EnabledDaemons)
+        {
+            var definition = DaemonCatalog.Find(name);
+            if (definition is null)
+            {
+                log.Info("daemon enabled but not in this build yet; skipped", ("daemon", name));
+                continue;
+            }
+            var specs = definition.Listeners
+                .SelectMany(t => settings.ListenAddresses.Select(a => new ListenerSpec(t.Name, new System.Net.IPEndPoint(a, t.StandardPort + settings.PortOffset), t.Transport)))
+                .ToList();
+            plans.Add(new DaemonPlan(definition, specs));
+        }
+        return plans;
+    }
+
+    /// <summary>
+    /// Creates the data directory and checks it is writable before anything starts, so the
+    /// problem is one clear line now rather than a daemon failing later. The directory belongs
+    /// to the daemon user; run/ (control socket, effective config) stays with the supervisor.
+    /// </summary>
+    private static void PrepareDataDirectory(string path, UnixUser? daemonUser)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            var run = Directory.CreateDirectory(Path.Combine(path, "run"));
+            var probe = Path.Combine(run.FullName, ".write-test");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            if (daemonUser is not null)
+            {
+                daemonUser.Own(path);
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.SetUnixFileMode(run.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+                UnixUser.ChownGroupOnly(run.FullName, daemonUser.Gid);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.RuntimeFailure, $"data directory {path} is not writable: {e.Message}");
+        }
+    }
+}

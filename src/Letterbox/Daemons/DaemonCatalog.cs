@@ -1,0 +1,29 @@
+using Letterbox.Daemons.Http;
+using Letterbox.Net.Listeners;
+using Letterbox.Supervisor;
+
+namespace Letterbox.Daemons;
+
+/// <summary>A listener a daemon needs, by its standard port (the config's port_offset is added).</summary>
+public sealed record ListenerTemplate(string Name, int StandardPort, Transport Transport);
+
+/// <summary>A daemon the supervisor can run: its sockets, its health probe, and the code that serves.</summary>
+public sealed record DaemonDefinition(
+    string Name,
+    IReadOnlyList<ListenerTemplate> Listeners,
+    HealthProbe Probe,
+    Func<IDaemon> Create);
+
+/// <summary>
+/// Every daemon in the binary. A name in daemons.enabled that is not here yet is skipped with a
+/// log line; each protocol issue adds its row (smtp, imap, pop3, dns).
+/// </summary>
+public static class DaemonCatalog
+{
+    public static readonly IReadOnlyList<DaemonDefinition> All =
+    [
+        new("http", [new("http", 80, Transport.Tcp)], HealthProbes.HttpLivez, () => new HttpDaemon()),
+    ];
+
+    public static DaemonDefinition? Find(string name) => All.FirstOrDefault(d => d.Name == name);
+}
