@@ -19,7 +19,7 @@ public static class Program
         try
         {
             // We handle SIGTERM/SIGINT ourselves: the supervisor must drain its daemons, not be cut off.
-            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
         }
         catch (CliException e)
         {

@@ -21,6 +21,14 @@ public sealed class ChildDaemon(DaemonDefinition definition, IReadOnlyList<Liste
     private Process? _process;
     private DateTime? _startedAt;
 
+    /// <summary>Series start at zero (rather than appearing at the first event) so rate() and alerts see them from the start.</summary>
+    public void InitializeMetrics()
+    {
+        metrics.Increment("letterbox_daemon_restarts_total", 0, ("daemon", Name));
+        metrics.Increment("letterbox_daemon_health_failures_total", 0, ("daemon", Name));
+        metrics.Set("letterbox_daemon_up", 0, ("daemon", Name));
+    }
+
     public string Name => definition.Name;
     public IReadOnlyList<Listener> Listeners => listeners;
     public string State { get; private set; } = "starting";

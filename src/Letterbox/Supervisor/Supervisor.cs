@@ -47,7 +47,9 @@ public sealed class Supervisor(SupervisorOptions options, Log log)
         foreach (var plan in options.Daemons)
         {
             var own = listeners.Where(l => plan.Listeners.Contains(l.Spec)).ToList();
-            _children.Add(new ChildDaemon(plan.Definition, own, options, _metrics, log));
+            var child = new ChildDaemon(plan.Definition, own, options, _metrics, log);
+            child.InitializeMetrics();
+            _children.Add(child);
         }
 
         using var notify = new SdNotify();

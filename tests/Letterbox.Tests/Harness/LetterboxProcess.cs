@@ -144,7 +144,7 @@ public sealed class LetterboxProcess : IDisposable
         int[] standard = [25, 53, 80, 110, 143, 443, 465, 587, 993, 995];
         for (int attempt = 0; attempt < 200; attempt++)
         {
-            int offset = Random.Shared.Next(20000, 55000);
+            int offset = Random.Shared.Next(20000, 50000);
             if (standard.All(p => IsFree(p + offset)))
                 return offset;
         }
