@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Every benchmark, in the order docs/bench.md reports them. Each script compares against the
+# classic stack where one exists for that measure, in the same run, on loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-artifacts/publish/letterbox}
+echo "== start-up, memory, size"; bash bench/startup.sh "$bin" 5
