@@ -29,10 +29,9 @@ public static class Commands
         run.SetAction((pr, ct) => RunCommand.RunAsync(pr.GetValue(data), pr.GetValue(configFile), ct));
         root.Subcommands.Add(run);
 
-        var offset = new Option<int>("--port-offset")
+        var offset = new Option<int?>("--port-offset")
         {
-            Description = "Added to every standard port (25 -> 10025 with the default).",
-            DefaultValueFactory = _ => DevCommand.DefaultPortOffset,
+            Description = $"Added to every standard port (default {DevCommand.DefaultPortOffset}: 25 -> 10025). Same as network.port_offset.",
         };
         var dev = new Command("dev", "Run the whole appliance on 127.0.0.1 for a try-out: example.test, self-signed TLS, every service on its port + 10000.");
         dev.Options.Add(offset);

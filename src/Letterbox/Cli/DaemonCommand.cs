@@ -18,14 +18,14 @@ public static class DaemonCommand
             throw new CliException(ExitCodes.UsageOrConfig, $"daemon {name} has no sockets: it is started by `letterbox run` or `letterbox dev`, not by hand");
 
         var settings = ConfigBridge.LoadDaemonFile(configFile);
-        Log.MinimumLevel = settings.LogLevel;
+        Log.MinimumLevel = RunCommand.LevelOf(settings.Log.Level);
         var data = Commands.ResolveDataDirectory(dataOption, Commands.DefaultDataDirectory);
         UnixUser? dropTo = null;
         if (user is not null)
             dropTo = UnixUser.Find(user) ?? throw new CliException(ExitCodes.UsageOrConfig, $"no Unix account named '{user}' to run as");
 
         var context = new DaemonContext(name, data, Path.Combine(data, "run", "control.sock"), listeners,
-            settings.MonitoringAllow, new Log(name), new Metrics());
+            settings, new Log(name), new Metrics());
         return await DaemonHost.RunAsync(definition.Create(), context, dropTo);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Letterbox.Config;
 using Letterbox.Net.Listeners;
 
 namespace Letterbox.Cli;
@@ -12,17 +13,15 @@ public static class DevCommand
     public const int DefaultPortOffset = 10000;
     public const string DefaultDataDirectory = ".letterbox-dev";
 
-    public static async Task<int> RunAsync(string? dataOption, int portOffset, string? configFile, CancellationToken ct)
+    public static async Task<int> RunAsync(string? dataOption, int? portOffset, string? configFile, CancellationToken ct)
     {
-        if (portOffset is < 0 or > 50000)
-            throw new CliException(ExitCodes.UsageOrConfig, $"--port-offset {portOffset}: must be between 0 and 50000");
-        var settings = await ConfigBridge.LoadDevAsync(portOffset, configFile, ct);
+        var result = await ConfigBridge.LoadValidAsync(ConfigBridge.DevSources(portOffset, configFile), ct);
         var data = Commands.ResolveDataDirectory(dataOption, DefaultDataDirectory);
-        return await RunCommand.SuperviseAsync("dev", settings, data, dropPrivileges: false, announce: listeners => Announce(settings, data, listeners));
+        return await RunCommand.SuperviseAsync("dev", result, data, dropPrivileges: false, announce: (settings, listeners) => Announce(settings, data, listeners));
     }
 
     /// <summary>What listens where, and a command to try each; a service not built yet is simply not listed.</summary>
-    private static void Announce(AppSettings settings, string data, IReadOnlyList<Listener> listeners)
+    private static void Announce(LetterboxConfig settings, string data, IReadOnlyList<Listener> listeners)
     {
         var w = Console.Out;
         w.WriteLine();

@@ -1,3 +1,4 @@
+using Letterbox.Config;
 using Letterbox.Daemons;
 using Letterbox.Logging;
 using Letterbox.Net.Listeners;
@@ -11,16 +12,17 @@ public static class RunCommand
 {
     public static async Task<int> RunAsync(string? dataOption, string? configFile, CancellationToken ct)
     {
-        var settings = await ConfigBridge.LoadApplianceAsync(configFile, ct);
+        var result = await ConfigBridge.LoadValidAsync(ConfigBridge.ApplianceSources(configFile), ct);
         var data = Commands.ResolveDataDirectory(dataOption, Commands.DefaultDataDirectory);
-        return await SuperviseAsync("appliance", settings, data, dropPrivileges: true, announce: null);
+        return await SuperviseAsync("appliance", result, data, dropPrivileges: true, announce: null);
     }
 
     /// <summary>Prepares the data directory, binds every socket, then runs the supervisor until SIGTERM/SIGINT.</summary>
-    public static async Task<int> SuperviseAsync(string mode, AppSettings settings, string dataDirectory, bool dropPrivileges,
-        Action<IReadOnlyList<Listener>>? announce)
+    public static async Task<int> SuperviseAsync(string mode, ConfigResult result, string dataDirectory, bool dropPrivileges,
+        Action<LetterboxConfig, IReadOnlyList<Listener>>? announce)
     {
-        Log.MinimumLevel = settings.LogLevel;
+        var settings = result.Config!;
+        Log.MinimumLevel = LevelOf(settings.Log.Level);
         var log = new Log("supervisor");
 
         UnixUser? daemonUser = null;
@@ -37,7 +39,7 @@ public static class RunCommand
 
         PrepareDataDirectory(dataDirectory, daemonUser);
         var effective = Path.Combine(dataDirectory, "run", "effective.toml");
-        File.WriteAllText(effective, settings.EffectiveToml);
+        File.WriteAllText(effective, result.EffectiveToml);
 
         var plans = Plan(settings, log);
         var options = new SupervisorOptions
@@ -62,7 +64,7 @@ public static class RunCommand
             throw new CliException(ExitCodes.RuntimeFailure, e.Message);
         }
         log.Info("listening", ("sockets", listeners.Count), ("data", dataDirectory), ("mode", mode));
-        announce?.Invoke(listeners);
+        announce?.Invoke(settings, listeners);
 
         using var stopping = new CancellationTokenSource();
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stopping.Cancel(); });
@@ -71,11 +73,12 @@ public static class RunCommand
     }
 
     /// <summary>Every enabled daemon the binary has, with its sockets: each listen address, standard port + offset.</summary>
-    public static IReadOnlyList<DaemonPlan> Plan(AppSettings settings, Log log)
+    public static IReadOnlyList<DaemonPlan> Plan(LetterboxConfig settings, Log log)
     {
         var plans = new List<DaemonPlan>();
-        foreach (var name in settings.EnabledDaemons)
+        foreach (var daemon in Enum.GetValues<Config.Daemon>().Where(settings.Daemons.Runs))
         {
+            var name = daemon.ToString().ToLowerInvariant();
             var definition = DaemonCatalog.Find(name);
             if (definition is null)
             {
@@ -83,12 +86,36 @@ public static class RunCommand
                 continue;
             }
             var specs = definition.Listeners
-                .SelectMany(t => settings.ListenAddresses.Select(a => new ListenerSpec(t.Name, new System.Net.IPEndPoint(a, t.StandardPort + settings.PortOffset), t.Transport)))
+                .SelectMany(t => settings.Network.Listen.Select(a => new ListenerSpec(t.Name, new System.Net.IPEndPoint(a, t.StandardPort + settings.Network.PortOffset), t.Transport)))
                 .ToList();
             plans.Add(new DaemonPlan(definition, specs));
         }
         return plans;
     }
+
+    /// <summary>
+    /// The daemons run as another user, and must be able to walk down to the data directory.
+    /// A parent that only root may enter (a 0700 home or temp directory) would leave every daemon
+    /// failing on its first file access, so refuse to start and say which directory is in the way.
+    /// </summary>
+    private static void RequireTraversable(string path, UnixUser user)
+    {
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            var mode = File.GetUnixFileMode(dir);
+            if ((mode & UnixFileMode.OtherExecute) == 0)
+                throw new CliException(ExitCodes.RuntimeFailure,
+                    $"data directory {path} cannot be reached by user {user.Name}: {dir} is not searchable by others (chmod o+x {dir}, or choose another --data)");
+        }
+    }
+
+    public static LogLevel LevelOf(LogSeverity severity) => severity switch
+    {
+        LogSeverity.Debug => LogLevel.Debug,
+        LogSeverity.Warn => LogLevel.Warn,
+        LogSeverity.Error => LogLevel.Error,
+        _ => LogLevel.Info,
+    };
 
     /// <summary>
     /// Creates the data directory and checks it is writable before anything starts, so the
@@ -106,6 +133,7 @@ public static class RunCommand
             File.Delete(probe);
             if (daemonUser is not null)
             {
+                RequireTraversable(path, daemonUser);
                 daemonUser.Own(path);
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 File.SetUnixFileMode(run.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);

@@ -1,4 +1,4 @@
-using System.Net;
+using Letterbox.Config;
 using Letterbox.Logging;
 using Letterbox.Monitoring;
 using Letterbox.Net.Listeners;
@@ -11,7 +11,7 @@ public sealed record DaemonContext(
     string DataDirectory,
     string ControlSocket,
     IReadOnlyList<Listener> Listeners,
-    IReadOnlyList<IPNetwork> MonitoringAllow,
+    LetterboxConfig Config,
     Log Log,
     Metrics Metrics);
 

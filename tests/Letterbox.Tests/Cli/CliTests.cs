@@ -107,4 +107,13 @@ public sealed class CliTests : IDisposable
         Assert.Contains("started by `letterbox run` or `letterbox dev`", r.Stderr);
         AssertNoStackTrace(r);
     }
+
+    [Fact]
+    public void The_committed_configuration_reference_is_what_the_binary_generates()
+    {
+        var r = Letterbox("config", "docs");
+        Assert.Equal(0, r.ExitCode);
+        var committed = File.ReadAllText(Path.Combine(LetterboxProcess.RepoRoot, "docs", "configuration.md"));
+        Assert.True(committed == r.Stdout, "docs/configuration.md is stale: run `artifacts/publish/letterbox config docs > docs/configuration.md`");
+    }
 }

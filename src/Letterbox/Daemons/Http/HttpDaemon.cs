@@ -125,12 +125,7 @@ public sealed class HttpDaemon : IDaemon
         }
     }
 
-    private static bool IsMonitoringClient(DaemonContext context, IPAddress remote)
-    {
-        if (remote.IsIPv4MappedToIPv6)
-            remote = remote.MapToIPv4();
-        return context.MonitoringAllow.Any(n => n.Contains(remote));
-    }
+    private static bool IsMonitoringClient(DaemonContext context, IPAddress remote) => context.Config.Monitoring.Allows(remote);
 
     private static async Task<Response> HealthAsync(DaemonContext context)
     {

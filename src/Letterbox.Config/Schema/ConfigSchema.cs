@@ -1,0 +1,370 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Letterbox.Config;
+
+/// <summary>
+/// Every configuration key Letterbox knows, declared once. To add a key: declare it in its
+/// section below, add it to <see cref="All"/>, bind it in <c>ConfigBinder</c>, then regenerate
+/// docs/configuration.md (the docs test says how).
+/// </summary>
+/// <remarks>
+/// Secrets are never written inline: a key whose last part names a password, secret or key
+/// must end in <c>_file</c> (a path to a file holding it) or <c>_hash</c>. A test enforces
+/// this over the whole schema.
+/// </remarks>
+public static class ConfigSchema
+{
+    /// <summary>Top-level keys.</summary>
+    public static class Host
+    {
+        /// <summary>hostname</summary>
+        public static readonly ConfigKey<string> Hostname = new("hostname", ConfigType.Hostname)
+        {
+            Required = true,
+            Doc = "Fully qualified name of this mail host: the name in the MX records, the TLS certificate "
+                + "and the SMTP greeting. It must differ from every mail domain: use a name inside it, such as mail.example.com. "
+                + "On EC2 the instance's public host name is used when this is not set.",
+            Example = "mail.example.com",
+        };
+
+        /// <summary>domains</summary>
+        public static readonly ConfigKey<IReadOnlyList<string>> Domains = new("domains", ConfigType.DomainList)
+        {
+            Required = true,
+            MinItems = 1,
+            Doc = "Mail domains this host receives mail for (the part after @). The first is the primary domain.",
+            Example = "example.com, example.org",
+        };
+
+        /// <summary>user</summary>
+        public static readonly ConfigKey<string> User = new("user", ConfigType.String)
+        {
+            Default = "letterbox",
+            Doc = "Unprivileged user the daemons run as once their ports are bound.",
+            Example = "letterbox",
+            Check = CheckUserName,
+        };
+    }
+
+    /// <summary>[network]</summary>
+    public static class Network
+    {
+        /// <summary>network.public_ipv4</summary>
+        public static readonly ConfigKey<IPAddress> PublicIpv4 = new("network.public_ipv4", ConfigType.IPAddress)
+        {
+            Doc = "Public IPv4 address, published in the A and SPF records. From EC2 metadata when not set.",
+            Example = "203.0.113.25",
+            Check = a => a.AddressFamily == AddressFamily.InterNetwork ? null : $"{a} is not an IPv4 address",
+        };
+
+        /// <summary>network.public_ipv6</summary>
+        public static readonly ConfigKey<IPAddress> PublicIpv6 = new("network.public_ipv6", ConfigType.IPAddress)
+        {
+            Doc = "Public IPv6 address, published in the AAAA and SPF records. From EC2 metadata when not set.",
+            Example = "2001:db8::25",
+            Check = a => a.AddressFamily == AddressFamily.InterNetworkV6 ? null : $"{a} is not an IPv6 address",
+        };
+
+        /// <summary>network.listen</summary>
+        public static readonly ConfigKey<IReadOnlyList<IPAddress>> Listen = new("network.listen", ConfigType.AddressList)
+        {
+            Default = "0.0.0.0, ::",
+            MinItems = 1,
+            Doc = "Local addresses every daemon binds.",
+            Example = "0.0.0.0, ::",
+        };
+
+        /// <summary>network.port_offset</summary>
+        public static readonly ConfigKey<int> PortOffset = new("network.port_offset", ConfigType.Int)
+        {
+            Default = "0",
+            Min = 0,
+            Max = 50000,
+            Doc = "Added to every standard port (25 becomes 25 + offset, and so on). Development mode uses 10000 "
+                + "so that nothing needs root.",
+            Example = "10000",
+        };
+    }
+
+    /// <summary>[tls]</summary>
+    public static class Tls
+    {
+        /// <summary>tls.mode</summary>
+        public static readonly ConfigKey<string> Mode = new("tls.mode", ConfigType.Enum)
+        {
+            Default = "acme",
+            Allowed = ["acme", "files", "self-signed"],
+            Doc = "Where the TLS certificate comes from: acme (obtained and renewed automatically), "
+                + "files (tls.cert_file and tls.key_file) or self-signed (for tests and development).",
+            Example = "files",
+        };
+
+        /// <summary>tls.cert_file</summary>
+        public static readonly ConfigKey<string> CertFile = new("tls.cert_file", ConfigType.FilePath)
+        {
+            Doc = "PEM certificate chain, leaf first. Required when tls.mode = files.",
+            Example = "/etc/letterbox/tls/fullchain.pem",
+        };
+
+        /// <summary>tls.key_file</summary>
+        public static readonly ConfigKey<string> KeyFile = new("tls.key_file", ConfigType.FilePath)
+        {
+            Doc = "PEM private key of the certificate. Required when tls.mode = files.",
+            Example = "/etc/letterbox/tls/privkey.pem",
+        };
+
+        /// <summary>tls.acme_directory</summary>
+        public static readonly ConfigKey<string> AcmeDirectory = new("tls.acme_directory", ConfigType.String)
+        {
+            Default = "https://acme-v02.api.letsencrypt.org/directory",
+            Doc = "ACME directory URL (RFC 8555 §7.1.1). The default is Let's Encrypt's production directory.",
+            Example = "https://acme-staging-v02.api.letsencrypt.org/directory",
+            Check = CheckHttpUrl,
+        };
+
+        /// <summary>tls.acme_email</summary>
+        public static readonly ConfigKey<string> AcmeEmail = new("tls.acme_email", ConfigType.String)
+        {
+            Doc = "Contact address given to the ACME server for expiry notices.",
+            Example = "postmaster@example.com",
+            Check = e => e.Contains('@') && !e.Any(char.IsWhiteSpace) ? null : $"\"{e}\" is not a mail address",
+        };
+
+        /// <summary>tls.acme_eab_hmac_key_file</summary>
+        public static readonly ConfigKey<string> AcmeEabHmacKeyFile = new("tls.acme_eab_hmac_key_file", ConfigType.FilePath)
+        {
+            Secret = true,
+            Doc = "File holding the base64url HMAC key for ACME external account binding (RFC 8555 §7.3.4), "
+                + "for CAs that require it.",
+            Example = "/etc/letterbox/secrets/acme-eab-hmac",
+        };
+    }
+
+    /// <summary>[smtp]</summary>
+    public static class Smtp
+    {
+        /// <summary>smtp.max_message_size</summary>
+        public static readonly ConfigKey<long> MaxMessageSize = new("smtp.max_message_size", ConfigType.Size)
+        {
+            Default = "25M",
+            // RFC 5321 §4.5.3.1.7: a server must accept at least 64K octets of message content.
+            Min = 64 * 1024,
+            Max = 1024L * 1024 * 1024,
+            Doc = "Largest message accepted, announced in the SIZE extension (RFC 1870).",
+            Example = "50M",
+        };
+
+        /// <summary>smtp.max_recipients</summary>
+        public static readonly ConfigKey<int> MaxRecipients = new("smtp.max_recipients", ConfigType.Int)
+        {
+            Default = "100",
+            // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients per message.
+            Min = 100,
+            Max = 10000,
+            Doc = "Most recipients accepted for one message (at least 100, RFC 5321 §4.5.3.1.8).",
+            Example = "500",
+        };
+
+        /// <summary>smtp.trusted_networks</summary>
+        public static readonly ConfigKey<IReadOnlyList<IPNetwork>> TrustedNetworks = new("smtp.trusted_networks", ConfigType.CidrList)
+        {
+            Default = "",
+            Doc = "Client networks allowed to relay without logging in. Leave empty unless a device on a "
+                + "private network cannot authenticate.",
+            Example = "192.0.2.0/24, 2001:db8:1::/48",
+        };
+
+        /// <summary>smtp.command_timeout</summary>
+        public static readonly ConfigKey<TimeSpan> CommandTimeout = new("smtp.command_timeout", ConfigType.Duration)
+        {
+            Default = "5m",
+            Doc = "How long the server waits for the next SMTP command before closing the connection "
+                + "(at least 5m, RFC 5321 §4.5.3.2.7).",
+            Example = "10m",
+            // RFC 5321 §4.5.3.2.7: the server timeout SHOULD be at least 5 minutes.
+            Check = t => t >= TimeSpan.FromMinutes(5) && t <= TimeSpan.FromHours(1) ? null : "must be between 5m and 1h",
+        };
+    }
+
+    /// <summary>[relay]</summary>
+    public static class Relay
+    {
+        /// <summary>relay.host</summary>
+        public static readonly ConfigKey<HostEndpoint> Host = new("relay.host", ConfigType.Endpoint)
+        {
+            Doc = "Smarthost that all outgoing mail is sent through, as host:port. When not set, mail is "
+                + "delivered directly to each recipient domain's MX.",
+            Example = "smtp.relay.example.net:587",
+        };
+
+        /// <summary>relay.username</summary>
+        public static readonly ConfigKey<string> Username = new("relay.username", ConfigType.String)
+        {
+            Doc = "User name for logging in to the smarthost. Needs relay.password_file.",
+            Example = "letterbox@example.com",
+        };
+
+        /// <summary>relay.password_file</summary>
+        public static readonly ConfigKey<string> PasswordFile = new("relay.password_file", ConfigType.FilePath)
+        {
+            Secret = true,
+            Doc = "File holding the smarthost password. Needs relay.username.",
+            Example = "/etc/letterbox/secrets/relay-password",
+        };
+    }
+
+    /// <summary>[dns]</summary>
+    public static class Dns
+    {
+        /// <summary>dns.enabled</summary>
+        public static readonly ConfigKey<bool> Enabled = new("dns.enabled", ConfigType.Bool)
+        {
+            Default = "true",
+            Doc = "Serve the mail domains' DNS zones (MX, SPF, DKIM, DMARC, MTA-STS) from this host. When false, "
+                + "publish the records at your DNS provider instead; the dns daemon then does not run even if "
+                + "daemons.enabled lists it.",
+            Example = "false",
+        };
+
+        /// <summary>dns.secondaries</summary>
+        public static readonly ConfigKey<IReadOnlyList<IPAddress>> Secondaries = new("dns.secondaries", ConfigType.AddressList)
+        {
+            Default = "",
+            Doc = "Secondary name servers allowed to transfer the zones and sent NOTIFY on change.",
+            Example = "198.51.100.53, 2001:db8:53::1",
+        };
+
+        /// <summary>dns.resolvers</summary>
+        public static readonly ConfigKey<IReadOnlyList<HostEndpoint>> Resolvers = new("dns.resolvers", ConfigType.EndpointList)
+        {
+            Default = "",
+            DefaultPort = 53,
+            Doc = "Recursive resolvers for outgoing lookups (MX, SPF, DNSBL), as host[:port] (port 53 when "
+                + "omitted). Empty means the system resolver.",
+            Example = "127.0.0.53:53, [2001:db8::53]:53",
+        };
+    }
+
+    /// <summary>[backup]</summary>
+    public static class Backup
+    {
+        /// <summary>backup.enabled</summary>
+        public static readonly ConfigKey<bool> Enabled = new("backup.enabled", ConfigType.Bool)
+        {
+            Default = "false",
+            Doc = "Take encrypted backups of mail and state. Needs backup.target and backup.key_file.",
+            Example = "true",
+        };
+
+        /// <summary>backup.target</summary>
+        public static readonly ConfigKey<string> Target = new("backup.target", ConfigType.String)
+        {
+            Doc = "Where backups go: an absolute directory or an s3://bucket/prefix URL.",
+            Example = "s3://example-backups/letterbox",
+            Check = t => t.StartsWith('/') || t.StartsWith("s3://", StringComparison.Ordinal)
+                ? null
+                : $"\"{t}\" is neither an absolute directory nor an s3:// URL",
+        };
+
+        /// <summary>backup.schedule</summary>
+        public static readonly ConfigKey<string> Schedule = new("backup.schedule", ConfigType.Enum)
+        {
+            Default = "daily",
+            Allowed = ["hourly", "daily", "weekly"],
+            Doc = "How often a backup is taken.",
+            Example = "hourly",
+        };
+
+        /// <summary>backup.keep</summary>
+        public static readonly ConfigKey<int> Keep = new("backup.keep", ConfigType.Int)
+        {
+            Default = "7",
+            Min = 1,
+            Max = 1000,
+            Doc = "How many backups are kept; older ones are deleted.",
+            Example = "30",
+        };
+
+        /// <summary>backup.key_file</summary>
+        public static readonly ConfigKey<string> KeyFile = new("backup.key_file", ConfigType.FilePath)
+        {
+            Secret = true,
+            Doc = "File holding the key that encrypts backups. Keep a copy off this host: without it the "
+                + "backups cannot be restored.",
+            Example = "/etc/letterbox/secrets/backup-key",
+        };
+    }
+
+    /// <summary>[daemons]</summary>
+    public static class Daemons
+    {
+        /// <summary>daemons.enabled</summary>
+        public static readonly ConfigKey<IReadOnlyList<string>> Enabled = new("daemons.enabled", ConfigType.StringList)
+        {
+            Default = "smtp, imap, pop3, dns, http",
+            Allowed = ["smtp", "imap", "pop3", "dns", "http"],
+            Doc = "Daemons to run. smtp covers ports 25, 465 and 587; imap 143 and 993; pop3 110 and 995; "
+                + "dns 53; http 80 (ACME challenges, MTA-STS, /healthz and /metrics).",
+            Example = "smtp, imap, http",
+        };
+    }
+
+    /// <summary>[monitoring]</summary>
+    public static class Monitoring
+    {
+        /// <summary>monitoring.allow</summary>
+        public static readonly ConfigKey<IReadOnlyList<IPNetwork>> Allow = new("monitoring.allow", ConfigType.CidrList)
+        {
+            Default = "127.0.0.0/8, ::1/128",
+            Doc = "Client networks allowed to read /healthz and /metrics.",
+            Example = "127.0.0.0/8, ::1/128, 10.0.0.0/8",
+        };
+    }
+
+    /// <summary>[log]</summary>
+    public static class Log
+    {
+        /// <summary>log.level</summary>
+        public static readonly ConfigKey<string> Level = new("log.level", ConfigType.Enum)
+        {
+            Default = "info",
+            Allowed = ["debug", "info", "warn", "error"],
+            Doc = "Least severe log messages written.",
+            Example = "debug",
+        };
+    }
+
+    /// <summary>Every key, in documentation order.</summary>
+    public static IReadOnlyList<ConfigKey> All { get; } =
+    [
+        Host.Hostname, Host.Domains, Host.User,
+        Network.PublicIpv4, Network.PublicIpv6, Network.Listen, Network.PortOffset,
+        Tls.Mode, Tls.CertFile, Tls.KeyFile, Tls.AcmeDirectory, Tls.AcmeEmail, Tls.AcmeEabHmacKeyFile,
+        Smtp.MaxMessageSize, Smtp.MaxRecipients, Smtp.TrustedNetworks, Smtp.CommandTimeout,
+        Relay.Host, Relay.Username, Relay.PasswordFile,
+        Dns.Enabled, Dns.Secondaries, Dns.Resolvers,
+        Backup.Enabled, Backup.Target, Backup.Schedule, Backup.Keep, Backup.KeyFile,
+        Daemons.Enabled,
+        Monitoring.Allow,
+        Log.Level,
+    ];
+
+    private static readonly Dictionary<string, ConfigKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>The key with this dotted name, or null.</summary>
+    public static ConfigKey? Find(string name) => ByName.GetValueOrDefault(name);
+
+    // useradd's portable name rule: what every daemon's setuid lookup will accept.
+    private static string? CheckUserName(string name) =>
+        name.Length is > 0 and <= 32
+        && (name[0] is >= 'a' and <= 'z' or '_')
+        && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_' or '-')
+            ? null
+            : $"\"{name}\" is not a valid user name (lower-case letters, digits, _ and -, at most 32)";
+
+    private static string? CheckHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? null
+            : $"\"{url}\" is not an http:// or https:// URL";
+}
