@@ -2,6 +2,7 @@ using Letterbox.Config;
 using Letterbox.Daemons;
 using Letterbox.Logging;
 using Letterbox.Net.Listeners;
+using Letterbox.Net.Tls;
 using Letterbox.Net.Unix;
 using Letterbox.Supervisor;
 
@@ -38,6 +39,8 @@ public static class RunCommand
         }
 
         PrepareDataDirectory(dataDirectory, daemonUser);
+        if (settings.Tls.Mode == TlsMode.SelfSigned)
+            PrepareSelfSignedCertificate(settings, dataDirectory, daemonUser, log);
         var effective = Path.Combine(dataDirectory, "run", "effective.toml");
         File.WriteAllText(effective, result.EffectiveToml);
 
@@ -91,6 +94,21 @@ public static class RunCommand
             plans.Add(new DaemonPlan(definition, specs));
         }
         return plans;
+    }
+
+    /// <summary>
+    /// tls.mode = "self-signed": made (or reused) before any daemon starts, owned by the daemon
+    /// user because the TLS daemons load it; the key is 0600 from the moment it is created.
+    /// </summary>
+    private static void PrepareSelfSignedCertificate(LetterboxConfig settings, string dataDirectory, UnixUser? daemonUser, Log log)
+    {
+        var dir = Path.Combine(dataDirectory, "tls");
+        using var cert = SelfSignedCertificate.LoadOrCreate(dir, settings.Hostname, [.. settings.Domains, "localhost"]);
+        if (daemonUser is not null)
+            foreach (var path in new[] { dir, Path.Combine(dir, "self-signed.pem"), Path.Combine(dir, "self-signed.key") })
+                daemonUser.Own(path);
+        log.Info("self-signed certificate", ("subject", cert.Subject), ("sha256", cert.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)),
+            ("not_after", cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>
