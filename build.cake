@@ -91,7 +91,8 @@ Task("Test")
         failed += (int)counters.Attribute("failed") + (int)counters.Attribute("error") + (int)counters.Attribute("timeout");
         skipped += (int)counters.Attribute("notExecuted");
     }
-    Information($"tests: {passed} passed, {failed} failed, {skipped} skipped");
+    // Plain, uncoloured, alone on its line: CI reads this closing line.
+    Console.WriteLine($"tests: {passed} passed, {failed} failed, {skipped} skipped");
     if (failedProjects.Count > 0 || failed > 0 || passed == 0)
         throw new Exception($"tests failed: {string.Join(", ", failedProjects)}");
 });
