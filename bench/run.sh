@@ -5,3 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-artifacts/publish/letterbox}
 echo "== start-up, memory, size"; bash bench/startup.sh "$bin" 5
+echo "== supervisor recovery"; bash bench/supervisor.sh "$bin"
