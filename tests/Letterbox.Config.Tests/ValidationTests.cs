@@ -102,7 +102,7 @@ public class ValidationTests
         { "tls.acme_directory = \"letsencrypt\"\n", "tls.acme_directory", "\"letsencrypt\" is not an http:// or https:// URL" },
         { "tls.acme_email = \"postmaster\"\n", "tls.acme_email", "\"postmaster\" is not a mail address" },
         { "user = \"Mail User\"\n", "user", "\"Mail User\" is not a valid user name (lower-case letters, digits, _ and -, at most 32)" },
-        { "smtp.command_timeout = \"1m\"\n", "smtp.command_timeout", "must be between 5m and 1h" },
+        { "smtp.command_timeout = \"5s\"\n", "smtp.command_timeout", "must be between 10s and 1h" },
         { "user = \"\"\n", "user", "must not be empty" },
     };
 

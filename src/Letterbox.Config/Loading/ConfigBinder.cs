@@ -34,7 +34,15 @@ internal static class ConfigBinder
                 v.Get(ConfigSchema.Smtp.MaxMessageSize),
                 v.Get(ConfigSchema.Smtp.MaxRecipients),
                 v.Get(ConfigSchema.Smtp.TrustedNetworks),
-                v.Get(ConfigSchema.Smtp.CommandTimeout)),
+                v.Get(ConfigSchema.Smtp.CommandTimeout),
+                v.Get(ConfigSchema.Smtp.DataTimeout),
+                v.Get(ConfigSchema.Smtp.MaxConnections),
+                v.Get(ConfigSchema.Smtp.MaxConnectionsPerIp),
+                v.Get(ConfigSchema.Smtp.MaxCommands),
+                v.Get(ConfigSchema.Smtp.MaxErrors),
+                v.Get(ConfigSchema.Smtp.MaxLineLength),
+                v.Get(ConfigSchema.Smtp.MaxHeaderSize),
+                v.Get(ConfigSchema.Smtp.GreetPause)),
             Relay: relayHost is null
                 ? null
                 : new RelayConfig(relayHost, v.Optional(ConfigSchema.Relay.Username), v.Optional(ConfigSchema.Relay.PasswordFile)),
@@ -57,6 +65,7 @@ internal static class ConfigBinder
                 v.Get(ConfigSchema.Daemons.Enabled).Select(ParseDaemon).ToArray(),
                 v.Get(ConfigSchema.Dns.Enabled)),
             Monitoring: new MonitoringConfig(v.Get(ConfigSchema.Monitoring.Allow)),
+            Store: new StoreConfig(v.Get(ConfigSchema.Store.DefaultQuota)),
             Log: new LogConfig(v.Get(ConfigSchema.Log.Level) switch
             {
                 "debug" => LogSeverity.Debug,

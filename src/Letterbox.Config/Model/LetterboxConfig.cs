@@ -77,6 +77,7 @@ public sealed record LetterboxConfig(
     BackupConfig Backup,
     DaemonsConfig Daemons,
     MonitoringConfig Monitoring,
+    StoreConfig Store,
     LogConfig Log)
 {
     /// <summary>The primary mail domain (the first in <see cref="Domains"/>).</summary>
@@ -103,12 +104,17 @@ public sealed record NetworkConfig(IPAddress? PublicIpv4, IPAddress? PublicIpv6,
 /// <param name="AcmeEabHmacKeyFile">File with the external account binding key, if any.</param>
 public sealed record TlsConfig(TlsMode Mode, string? CertFile, string? KeyFile, Uri AcmeDirectory, string? AcmeEmail, string? AcmeEabHmacKeyFile);
 
+/// <summary>[store]</summary>
+/// <param name="DefaultQuota">Quota of new users in bytes; 0 is unlimited.</param>
+public sealed record StoreConfig(long DefaultQuota);
+
 /// <summary>[smtp]</summary>
 /// <param name="MaxMessageSize">Largest message in bytes.</param>
 /// <param name="MaxRecipients">Most recipients per message.</param>
 /// <param name="TrustedNetworks">Networks that may relay without logging in.</param>
 /// <param name="CommandTimeout">Idle time allowed between commands.</param>
-public sealed record SmtpConfig(long MaxMessageSize, int MaxRecipients, IReadOnlyList<IPNetwork> TrustedNetworks, TimeSpan CommandTimeout);
+public sealed record SmtpConfig(long MaxMessageSize, int MaxRecipients, IReadOnlyList<IPNetwork> TrustedNetworks, TimeSpan CommandTimeout,
+    TimeSpan DataTimeout, int MaxConnections, int MaxConnectionsPerIp, int MaxCommands, int MaxErrors, int MaxLineLength, long MaxHeaderSize, TimeSpan GreetPause);
 
 /// <summary>[relay]: a smarthost for all outgoing mail.</summary>
 /// <param name="Host">Smarthost endpoint.</param>

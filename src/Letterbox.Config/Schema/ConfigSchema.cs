@@ -180,10 +180,96 @@ public static class ConfigSchema
         {
             Default = "5m",
             Doc = "How long the server waits for the next SMTP command before closing the connection "
-                + "(at least 5m, RFC 5321 §4.5.3.2.7).",
+                + "(RFC 5321 §4.5.3.2.7 asks for at least 5m).",
             Example = "10m",
-            // RFC 5321 §4.5.3.2.7: the server timeout SHOULD be at least 5 minutes.
-            Check = t => t >= TimeSpan.FromMinutes(5) && t <= TimeSpan.FromHours(1) ? null : "must be between 5m and 1h",
+            // RFC 5321 §4.5.3.2.7: the server timeout SHOULD be at least 5 minutes; the default follows
+            // it, and shorter values are allowed for hosts under attack and for tests.
+            Check = t => t >= TimeSpan.FromSeconds(10) && t <= TimeSpan.FromHours(1) ? null : "must be between 10s and 1h",
+        };
+
+        /// <summary>smtp.data_timeout</summary>
+        public static readonly ConfigKey<TimeSpan> DataTimeout = new("smtp.data_timeout", ConfigType.Duration)
+        {
+            Default = "10m",
+            Doc = "Longest time a client may take to send one message's content after DATA or between BDAT "
+                + "chunks, however slowly it trickles bytes: the slow-client defence (RFC 5321 §4.5.3.2.6 asks "
+                + "for at least 10m).",
+            Example = "15m",
+            Check = t => t >= TimeSpan.FromSeconds(10) && t <= TimeSpan.FromHours(1) ? null : "must be between 10s and 1h",
+        };
+
+        /// <summary>smtp.greet_pause</summary>
+        public static readonly ConfigKey<TimeSpan> GreetPause = new("smtp.greet_pause", ConfigType.Duration)
+        {
+            Default = "0s",
+            Doc = "Wait this long before the 220 greeting; a client that talks first is refused with 554 "
+                + "(an early talker: real clients wait for the greeting, RFC 5321 §3.1). Off by default, like "
+                + "Postfix's smtpd; a few seconds on the MX stops many spam engines.",
+            Example = "3s",
+            Check = t => t >= TimeSpan.Zero && t <= TimeSpan.FromSeconds(30) ? null : "must be between 0s and 30s",
+        };
+
+        /// <summary>smtp.max_connections</summary>
+        public static readonly ConfigKey<int> MaxConnections = new("smtp.max_connections", ConfigType.Int)
+        {
+            Default = "200",
+            Min = 1,
+            Max = 100000,
+            Doc = "Most SMTP sessions at once, over all clients; more get 421 4.7.0 and are closed.",
+            Example = "500",
+        };
+
+        /// <summary>smtp.max_connections_per_ip</summary>
+        public static readonly ConfigKey<int> MaxConnectionsPerIp = new("smtp.max_connections_per_ip", ConfigType.Int)
+        {
+            Default = "20",
+            Min = 1,
+            Max = 100000,
+            Doc = "Most SMTP sessions at once from one client address (IPv6 clients are counted per /64).",
+            Example = "50",
+        };
+
+        /// <summary>smtp.max_commands</summary>
+        public static readonly ConfigKey<int> MaxCommands = new("smtp.max_commands", ConfigType.Int)
+        {
+            Default = "10000",
+            Min = 100,
+            Max = 1000000,
+            Doc = "Most commands in one session; then 421 4.7.0 and the connection is closed.",
+            Example = "20000",
+        };
+
+        /// <summary>smtp.max_errors</summary>
+        public static readonly ConfigKey<int> MaxErrors = new("smtp.max_errors", ConfigType.Int)
+        {
+            Default = "20",
+            Min = 1,
+            Max = 1000,
+            Doc = "Error replies (4xx/5xx) one session may cause before it is closed with 421 4.7.0, as "
+                + "Postfix's smtpd_hard_error_limit.",
+            Example = "10",
+        };
+
+        /// <summary>smtp.max_line_length</summary>
+        public static readonly ConfigKey<int> MaxLineLength = new("smtp.max_line_length", ConfigType.Int)
+        {
+            Default = "4096",
+            // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets; extensions make them longer.
+            Min = 512,
+            Max = 65536,
+            Doc = "Longest command line accepted, CRLF included (RFC 5321 §4.5.3.1.4 sets 512; ESMTP "
+                + "parameters need more). Longer lines get 500 5.5.2 and are discarded unread.",
+            Example = "2048",
+        };
+
+        /// <summary>smtp.max_header_size</summary>
+        public static readonly ConfigKey<long> MaxHeaderSize = new("smtp.max_header_size", ConfigType.Size)
+        {
+            Default = "256K",
+            Min = 1024,
+            Max = 64L * 1024 * 1024,
+            Doc = "Largest header block of a message; a message with a larger one gets 552 5.3.4.",
+            Example = "1M",
         };
     }
 
@@ -322,6 +408,21 @@ public static class ConfigSchema
         };
     }
 
+    /// <summary>[store]</summary>
+    public static class Store
+    {
+        /// <summary>store.default_quota</summary>
+        public static readonly ConfigKey<long> DefaultQuota = new("store.default_quota", ConfigType.Size)
+        {
+            Default = "0",
+            Min = 0,
+            Max = long.MaxValue,
+            Doc = "Mailbox quota given to new users, in bytes (0: unlimited). Mail over quota is refused at "
+                + "RCPT with 452 4.2.2, or after DATA with 552 5.2.2 when this message is what would exceed it.",
+            Example = "2G",
+        };
+    }
+
     /// <summary>[log]</summary>
     public static class Log
     {
@@ -341,12 +442,14 @@ public static class ConfigSchema
         Host.Hostname, Host.Domains, Host.User,
         Network.PublicIpv4, Network.PublicIpv6, Network.Listen, Network.PortOffset,
         Tls.Mode, Tls.CertFile, Tls.KeyFile, Tls.AcmeDirectory, Tls.AcmeEmail, Tls.AcmeEabHmacKeyFile,
-        Smtp.MaxMessageSize, Smtp.MaxRecipients, Smtp.TrustedNetworks, Smtp.CommandTimeout,
+        Smtp.MaxMessageSize, Smtp.MaxRecipients, Smtp.TrustedNetworks, Smtp.CommandTimeout, Smtp.DataTimeout, Smtp.GreetPause,
+        Smtp.MaxConnections, Smtp.MaxConnectionsPerIp, Smtp.MaxCommands, Smtp.MaxErrors, Smtp.MaxLineLength, Smtp.MaxHeaderSize,
         Relay.Host, Relay.Username, Relay.PasswordFile,
         Dns.Enabled, Dns.Secondaries, Dns.Resolvers,
         Backup.Enabled, Backup.Target, Backup.Schedule, Backup.Keep, Backup.KeyFile,
         Daemons.Enabled,
         Monitoring.Allow,
+        Store.DefaultQuota,
         Log.Level,
     ];
 
