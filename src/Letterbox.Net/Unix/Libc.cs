@@ -43,6 +43,14 @@ internal static partial class Libc
     [LibraryImport("libc")]
     public static partial int getppid();
 
+    // struct stat on x86_64 Linux is 144 bytes with st_uid at offset 28 and st_gid at 32.
+    public const int StatSize = 144;
+    public const int StatUidOffset = 28;
+    public const int StatGidOffset = 32;
+
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true)]
+    public static partial int stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, nint buf);
+
     [StructLayout(LayoutKind.Sequential)]
     public struct Passwd
     {

@@ -59,4 +59,29 @@ public sealed record UnixUser(string Name, uint Uid, uint Gid)
         if (Libc.chown(path, uint.MaxValue, gid) != 0) // (uid_t)-1 leaves the owner as it is.
             throw new UnauthorizedAccessException($"chown :{gid} {path} failed: errno {Marshal.GetLastPInvokeError()}");
     }
+
+    /// <summary>The uid and gid that own a file (x86_64 Linux layout of struct stat).</summary>
+    public static (uint Uid, uint Gid) OwnerOf(string path)
+    {
+        nint buffer = Marshal.AllocHGlobal(Libc.StatSize);
+        try
+        {
+            if (Libc.stat(path, buffer) != 0)
+                throw new IOException($"stat {path} failed: errno {Marshal.GetLastPInvokeError()}");
+            return ((uint)Marshal.ReadInt32(buffer, Libc.StatUidOffset), (uint)Marshal.ReadInt32(buffer, Libc.StatGidOffset));
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
+    }
+
+    /// <summary>Gives up root for the account that owns <paramref name="path"/>, so what we create there stays usable by it.</summary>
+    public static void BecomeOwnerOf(string path)
+    {
+        var (uid, gid) = OwnerOf(path);
+        if (uid == 0)
+            return;
+        new UnixUser($"uid {uid}", uid, gid).BecomeThisUser();
+    }
 }

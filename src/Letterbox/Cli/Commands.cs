@@ -56,6 +56,8 @@ public static class Commands
         config.Subcommands.Add(docs);
         root.Subcommands.Add(config);
 
+        AccountCommands.Add(root, data);
+
         var status = new Command("status", "Ask the running supervisor for the state of every daemon (JSON, as /healthz).");
         status.SetAction((pr, ct) => StatusCommand.RunAsync(pr.GetValue(data), ct));
         root.Subcommands.Add(status);

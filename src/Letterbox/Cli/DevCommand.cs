@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Letterbox.Config;
+using Letterbox.Store;
 using Letterbox.Net.Listeners;
 
 namespace Letterbox.Cli;
@@ -17,15 +19,49 @@ public static class DevCommand
     {
         var result = await ConfigBridge.LoadValidAsync(ConfigBridge.DevSources(portOffset, configFile), ct);
         var data = Commands.ResolveDataDirectory(dataOption, DefaultDataDirectory);
-        return await RunCommand.SuperviseAsync("dev", result, data, dropPrivileges: false, announce: (settings, listeners) => Announce(settings, data, listeners));
+        string? password = null;
+        return await RunCommand.SuperviseAsync("dev", result, data, dropPrivileges: false,
+            prepare: settings => password = EnsureDemoUser(settings, data),
+            announce: (settings, listeners) => Announce(settings, data, listeners, password));
+    }
+
+    /// <summary>
+    /// The demo user, made on the first start with a random password that is printed once (we keep
+    /// only its hash). Later starts leave it alone; `letterbox user passwd` changes it.
+    /// </summary>
+    private static string? EnsureDemoUser(LetterboxConfig settings, string data)
+    {
+        var store = AccountStore.Open(data, new AccountStoreOptions { DefaultQuotaBytes = settings.Store.DefaultQuota });
+        foreach (var domain in settings.Domains)
+            if (!store.IsLocalDomain(domain))
+                store.AddDomain(domain);
+        var address = $"demo@{settings.PrimaryDomain}";
+        if (store.FindUser(address) is not null)
+            return null;
+        var password = RandomPassword();
+        store.AddUser(address, password);
+        AccountCommands.EnsureRoleAddresses(store, settings.PrimaryDomain, address);
+        return password;
+    }
+
+    private static string RandomPassword()
+    {
+        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        return RandomNumberGenerator.GetString(alphabet, 20);
     }
 
     /// <summary>What listens where, and a command to try each; a service not built yet is simply not listed.</summary>
-    private static void Announce(LetterboxConfig settings, string data, IReadOnlyList<Listener> listeners)
+    private static void Announce(LetterboxConfig settings, string data, IReadOnlyList<Listener> listeners, string? password)
     {
         var w = Console.Out;
         w.WriteLine();
         w.WriteLine($"Letterbox dev: {settings.Hostname} for {string.Join(", ", settings.Domains)}; data in {data}");
+        w.WriteLine();
+        w.WriteLine($"demo user: demo@{settings.PrimaryDomain}");
+        if (password is not null)
+            w.WriteLine($"password: {password}");
+        else
+            w.WriteLine("(its password was printed when it was made; `letterbox user passwd` sets a new one)");
         w.WriteLine();
         w.WriteLine($"  {"service",-12} {"listens on",-22} try it");
         foreach (var l in listeners)
@@ -45,6 +81,7 @@ public static class DevCommand
         return spec.Name switch
         {
             "http" => $"curl http://{host}/healthz",
+            "smtp" => $"swaks --server {spec.EndPoint.Address} --port {spec.EndPoint.Port} --tls --to demo@example.test",
             _ => "",
         };
     }

@@ -15,12 +15,12 @@ public static class RunCommand
     {
         var result = await ConfigBridge.LoadValidAsync(ConfigBridge.ApplianceSources(configFile), ct);
         var data = Commands.ResolveDataDirectory(dataOption, Commands.DefaultDataDirectory);
-        return await SuperviseAsync("appliance", result, data, dropPrivileges: true, announce: null);
+        return await SuperviseAsync("appliance", result, data, dropPrivileges: true, prepare: null, announce: null);
     }
 
     /// <summary>Prepares the data directory, binds every socket, then runs the supervisor until SIGTERM/SIGINT.</summary>
     public static async Task<int> SuperviseAsync(string mode, ConfigResult result, string dataDirectory, bool dropPrivileges,
-        Action<LetterboxConfig, IReadOnlyList<Listener>>? announce)
+        Action<LetterboxConfig>? prepare, Action<LetterboxConfig, IReadOnlyList<Listener>>? announce)
     {
         var settings = result.Config!;
         Log.MinimumLevel = LevelOf(settings.Log.Level);
@@ -41,6 +41,7 @@ public static class RunCommand
         PrepareDataDirectory(dataDirectory, daemonUser);
         if (settings.Tls.Mode == TlsMode.SelfSigned)
             PrepareSelfSignedCertificate(settings, dataDirectory, daemonUser, log);
+        prepare?.Invoke(settings);
         var effective = Path.Combine(dataDirectory, "run", "effective.toml");
         File.WriteAllText(effective, result.EffectiveToml);
 

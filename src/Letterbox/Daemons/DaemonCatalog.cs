@@ -1,4 +1,5 @@
 using Letterbox.Daemons.Http;
+using Letterbox.Daemons.Smtp;
 using Letterbox.Net.Listeners;
 using Letterbox.Supervisor;
 
@@ -22,6 +23,7 @@ public static class DaemonCatalog
 {
     public static readonly IReadOnlyList<DaemonDefinition> All =
     [
+        new("smtp", [new("smtp", 25, Transport.Tcp)], HealthProbes.SmtpBanner, () => new SmtpDaemon()),
         new("http", [new("http", 80, Transport.Tcp)], HealthProbes.HttpLivez, () => new HttpDaemon()),
     ];
 

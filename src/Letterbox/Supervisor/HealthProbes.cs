@@ -33,6 +33,35 @@ public static class HealthProbes
         return statusLine.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) ? null : $"unexpected answer '{statusLine.Split('\r')[0]}'";
     }
 
+    /// <summary>SMTP: the 220 banner, then QUIT so the session ends politely (RFC 5321 §4.2).</summary>
+    public static async Task<string?> SmtpBanner(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct)
+    {
+        var target = listeners.First(l => l.Transport == Transport.Tcp);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(Reachable(target.EndPoint), ct);
+        var banner = await ReadLineAsync(socket, ct);
+        if (!banner.StartsWith("220 ", StringComparison.Ordinal))
+            return $"unexpected banner '{banner}'";
+        await socket.SendAsync("QUIT\r\n"u8.ToArray(), SocketFlags.None, ct);
+        return null;
+    }
+
+    private static async Task<string> ReadLineAsync(Socket socket, CancellationToken ct)
+    {
+        var buffer = new byte[512];
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, ct);
+            if (n == 0)
+                break;
+            filled += n;
+            if (Array.IndexOf(buffer, (byte)'\n', 0, filled) >= 0)
+                break;
+        }
+        return Encoding.ASCII.GetString(buffer, 0, filled).Split('\r', '\n')[0];
+    }
+
     /// <summary>A wildcard listener is probed through loopback of the same family.</summary>
     public static IPEndPoint Reachable(IPEndPoint ep)
     {

@@ -45,7 +45,7 @@ public sealed class SystemdNotifyTests : IDisposable
         });
 
         var messages = Receive(systemd, m => m.Any(x => x.Contains("READY=1")) && m.Count(x => x == "WATCHDOG=1") >= 2, TimeSpan.FromSeconds(30));
-        Assert.Contains(messages, m => m.StartsWith("READY=1\nSTATUS=serving: http", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("READY=1\nSTATUS=serving: ", StringComparison.Ordinal) && m.Contains("http") && m.Contains("smtp"));
 
         lb.Signal(Native.SIGTERM);
         messages = Receive(systemd, m => m.Contains("STOPPING=1"), TimeSpan.FromSeconds(30));

@@ -19,47 +19,10 @@ public sealed class HttpDaemon : IDaemon
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
-    public async Task RunAsync(DaemonContext context, CancellationToken stopping)
+    public Task RunAsync(DaemonContext context, CancellationToken stopping)
     {
         context.Metrics.DeclareCounter("letterbox_http_requests_total", "HTTP requests answered, by path group and status code.");
-        var sessions = new List<Task>();
-        var accepting = context.Listeners
-            .Where(l => l.Spec.Transport == Transport.Tcp)
-            .Select(l => AcceptLoopAsync(context, l, sessions, stopping))
-            .ToList();
-        await Task.WhenAll(accepting);
-        Task[] open;
-        lock (sessions)
-            open = sessions.ToArray();
-        await Task.WhenAll(open);
-    }
-
-    private static async Task AcceptLoopAsync(DaemonContext context, Listener listener, List<Task> sessions, CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener.Socket.AcceptAsync(stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                context.Log.Warn("accept failed", ("listener", listener.Spec), ("error", e.SocketErrorCode));
-                await Task.Delay(100, CancellationToken.None);
-                continue;
-            }
-            var session = ServeAsync(context, client);
-            lock (sessions)
-            {
-                sessions.RemoveAll(t => t.IsCompleted);
-                sessions.Add(session);
-            }
-        }
+        return TcpAcceptor.RunAsync(context.Listeners, (client, _, _) => ServeAsync(context, client), context.Log, stopping);
     }
 
     private static async Task ServeAsync(DaemonContext context, Socket client)

@@ -1,0 +1,71 @@
+using Letterbox.Config;
+using Letterbox.Net.Tls;
+using Letterbox.Store;
+
+namespace Letterbox.Daemons.Smtp;
+
+/// <summary>
+/// The SMTP daemon: port 25 (MX) for now; submission (587, 465) joins it with AUTH. It accepts
+/// mail for our domains only and delivers it into the users' Maildirs before answering 250.
+/// </summary>
+public sealed class SmtpDaemon : IDaemon
+{
+    public async Task RunAsync(DaemonContext context, CancellationToken stopping)
+    {
+        var config = context.Config;
+        var metrics = context.Metrics;
+        metrics.DeclareCounter("letterbox_smtp_connections_total", "SMTP connections, by listener and outcome (served, or refused by a limit).");
+        metrics.DeclareCounter("letterbox_smtp_messages_total", "Messages accepted (250 after the data).");
+        metrics.DeclareCounter("letterbox_smtp_rejected_total", "Refusals, by reason: relay_denied, unknown_user, size, quota, bare_newline, early_talker, ...");
+        metrics.DeclareCounter("letterbox_smtp_bytes_total", "Bytes of accepted messages.");
+        metrics.DeclareCounter("letterbox_smtp_tls_sessions_total", "Sessions that completed STARTTLS, by TLS version.");
+        metrics.DeclareCounter("letterbox_smtp_tls_failures_total", "STARTTLS handshakes that failed.");
+        metrics.DeclareCounter("letterbox_smtp_timeouts_total", "Sessions closed for idling, by phase (command or data).");
+        metrics.DeclareGauge("letterbox_smtp_sessions", "SMTP sessions open now.");
+
+        var accounts = AccountStore.Open(context.DataDirectory, new AccountStoreOptions { DefaultQuotaBytes = config.Store.DefaultQuota });
+        // The config's domains are mail domains: make sure the accounts database knows them.
+        foreach (var domain in config.Domains)
+            if (!accounts.IsLocalDomain(domain))
+                accounts.AddDomain(domain);
+        var store = new MailStore(accounts);
+        var certificate = Certificates.For(config, context.DataDirectory);
+        var options = SmtpServerOptions.From(config);
+        var limiter = new ConnectionLimiter(config.Smtp.MaxConnections, config.Smtp.MaxConnectionsPerIp);
+
+        await TcpAcceptor.RunAsync(context.Listeners, async (socket, listener, ct) =>
+        {
+            var client = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address ?? System.Net.IPAddress.None;
+            var verdict = limiter.TryEnter(client, out var lease);
+            using (lease)
+            {
+                metrics.Increment("letterbox_smtp_connections_total", 1, ("listener", listener.Spec.Name), ("outcome", verdict.ToString().ToLowerInvariant()));
+                if (verdict != ConnectionLimiter.Verdict.Admitted)
+                {
+                    // RFC 5321 §3.8: a server that cannot serve now says 421 and closes.
+                    context.Log.Info("connection refused by limit", ("client", client), ("limit", verdict));
+                    await socket.SendAsync("421 4.7.0 Too many connections, try again later\r\n"u8.ToArray(), System.Net.Sockets.SocketFlags.None, ct);
+                    return;
+                }
+                metrics.Set("letterbox_smtp_sessions", limiter.Open);
+                await new SmtpSession(socket, options, store, certificate, metrics, context.Log).RunAsync(ct);
+                metrics.Set("letterbox_smtp_sessions", limiter.Open - 1);
+            }
+        }, context.Log, stopping);
+    }
+}
+
+/// <summary>Which certificate files a TLS daemon serves, by tls.mode.</summary>
+public static class Certificates
+{
+    public static CertificateSource? For(LetterboxConfig config, string dataDirectory)
+    {
+        var (cert, key) = config.Tls.Mode switch
+        {
+            TlsMode.Files => (config.Tls.CertFile!, config.Tls.KeyFile!),
+            // Until the ACME client has a certificate, the self-signed one keeps TLS available.
+            _ => (Path.Combine(dataDirectory, "tls", "self-signed.pem"), Path.Combine(dataDirectory, "tls", "self-signed.key")),
+        };
+        return File.Exists(cert) && File.Exists(key) ? new CertificateSource(cert, key) : null;
+    }
+}
