@@ -7,7 +7,7 @@ public sealed partial class AccountStore
     private const string UserColumns = "address, password_hash, quota_bytes, usage_bytes";
 
     /// <summary>
-    /// Adds a virtual user with a password (hashed with SHA-512 crypt, <see cref="AccountStoreOptions.PasswordRounds"/>)
+    /// Adds a virtual user with a password (hashed with Argon2id at <see cref="AccountStoreOptions.Argon2"/>)
     /// and creates the Maildir++ mailbox with its special folders.
     /// </summary>
     /// <param name="address">The user's address; its domain must be one of ours, not a domain alias.</param>
@@ -16,12 +16,12 @@ public sealed partial class AccountStore
     public UserAccount AddUser(string address, string password, long? quotaBytes = null)
     {
         ArgumentNullException.ThrowIfNull(password);
-        return AddUserWithHash(address, Sha512Crypt.Hash(password, Options.PasswordRounds), quotaBytes);
+        return AddUserWithHash(address, PasswordHash.HashArgon2id(password, Options.Argon2), quotaBytes);
     }
 
     /// <summary>
-    /// Adds a virtual user whose password hash was made elsewhere: <c>openssl passwd -6</c>,
-    /// <c>mkpasswd -m sha-512</c>, or Dovecot (<c>{SHA512-CRYPT}$6$...</c>).
+    /// Adds a virtual user whose password hash was made elsewhere: <c>doveadm pw</c> ({ARGON2ID},
+    /// {BLF-CRYPT}, {SHA512-CRYPT}), <c>openssl passwd -6</c>, <c>mkpasswd -m sha-512</c>, <c>htpasswd -B</c>.
     /// </summary>
     public UserAccount AddUserWithHash(string address, string passwordHash, long? quotaBytes = null)
     {
@@ -64,7 +64,7 @@ public sealed partial class AccountStore
     public void SetPassword(string address, string password)
     {
         ArgumentNullException.ThrowIfNull(password);
-        SetPasswordHash(address, Sha512Crypt.Hash(password, Options.PasswordRounds));
+        SetPasswordHash(address, PasswordHash.HashArgon2id(password, Options.Argon2));
     }
 
     /// <summary>Sets a user's password hash (as in <see cref="AddUserWithHash"/>).</summary>
@@ -132,8 +132,14 @@ public sealed partial class AccountStore
     {
         ArgumentNullException.ThrowIfNull(password);
         var user = FindUser(address);
-        bool match = Sha512Crypt.Verify(password, user?.PasswordHash ?? decoyHash.Value);
-        return match ? user : null;
+        bool match = PasswordHash.Verify(password, user?.PasswordHash ?? decoyHash.Value);
+        if (!match || user is null)
+            return null;
+        // An imported (or older, cheaper) hash becomes Argon2id at the first good login, the only
+        // moment we have the password.
+        if (PasswordHash.NeedsUpgrade(user.PasswordHash, Options.Argon2))
+            SetPasswordHash(user.Address, PasswordHash.HashArgon2id(password, Options.Argon2));
+        return user;
     }
 
     // ---- Quota --------------------------------------------------------------------------------
@@ -235,9 +241,9 @@ public sealed partial class AccountStore
     }
 
     private static string NormalizeHash(string passwordHash) =>
-        Sha512Crypt.TryNormalize(passwordHash, out string? hash)
+        PasswordHash.TryNormalize(passwordHash, out string? hash)
             ? hash
-            : throw new AccountException("not a SHA-512 crypt hash ($6$..., as made by openssl passwd -6)");
+            : throw new AccountException("not a usable password hash: Argon2id ($argon2id$), bcrypt ($2y$) or SHA-512 crypt ($6$), optionally with Dovecot's {SCHEME} prefix");
 
     private static void CheckQuotaValue(long? quotaBytes)
     {

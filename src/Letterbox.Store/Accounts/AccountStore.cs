@@ -25,7 +25,7 @@ public sealed partial class AccountStore
         DataDirectory = dataDirectory;
         Options = options;
         connectionString = Database.ConnectionString(Path.Combine(dataDirectory, DatabaseFileName));
-        decoyHash = new(() => Sha512Crypt.Hash(Guid.NewGuid().ToString(), options.PasswordRounds));
+        decoyHash = new(() => PasswordHash.HashArgon2id(Guid.NewGuid().ToString(), options.Argon2));
     }
 
     /// <summary>The data directory (absolute).</summary>
@@ -44,7 +44,6 @@ public sealed partial class AccountStore
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         options ??= new AccountStoreOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.DefaultQuotaBytes);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.PasswordRounds, Sha512Crypt.MinRounds);
         string root = Path.GetFullPath(dataDirectory);
         DurableDirectory.Ensure(root);
         DurableDirectory.Ensure(MaildirLayout.MailRoot(root));

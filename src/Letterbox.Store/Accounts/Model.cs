@@ -55,8 +55,8 @@ public sealed record AccountStoreOptions
     /// <summary>Quota of users without their own, in bytes; 0 is unlimited.</summary>
     public long DefaultQuotaBytes { get; init; }
 
-    /// <summary>SHA-512 crypt rounds for passwords set through the store (see <see cref="Sha512Crypt.DefaultRounds"/>).</summary>
-    public int PasswordRounds { get; init; } = Sha512Crypt.DefaultRounds;
+    /// <summary>Cost of new password hashes (Argon2id); tests lower it to stay fast.</summary>
+    public Argon2Cost Argon2 { get; init; } = new();
 }
 
 /// <summary>

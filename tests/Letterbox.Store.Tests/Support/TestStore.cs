@@ -16,7 +16,7 @@ public sealed class TestStore : IDisposable
     }
 
     public static AccountStoreOptions Options(long defaultQuotaBytes = 0) =>
-        new() { DefaultQuotaBytes = defaultQuotaBytes, PasswordRounds = TestRounds };
+        new() { DefaultQuotaBytes = defaultQuotaBytes, Argon2 = new Argon2Cost(MemoryKiB: 64, Iterations: 1) };
 
     public string DataDirectory { get; }
 
