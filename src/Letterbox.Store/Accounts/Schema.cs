@@ -34,6 +34,16 @@ internal static class Schema
         ) STRICT;
         CREATE INDEX aliases_domain ON aliases (domain);
         """,
+        // 2: failed logins, per client network and per account, shared by every daemon (submission,
+        // IMAP, POP3), so guessing cannot be spread over protocols.
+        """
+        CREATE TABLE auth_failures (
+            key           TEXT PRIMARY KEY,                              -- "ip:<address or /64>" or "account:<address>"
+            failures      INTEGER NOT NULL,
+            last_failure  INTEGER NOT NULL,                              -- unix seconds
+            blocked_until INTEGER NOT NULL DEFAULT 0                     -- unix seconds
+        ) STRICT;
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>
