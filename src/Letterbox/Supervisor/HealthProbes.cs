@@ -46,6 +46,19 @@ public static class HealthProbes
         return null;
     }
 
+    /// <summary>POP3: the +OK greeting (RFC 1939 §4) on the plaintext port, then QUIT.</summary>
+    public static async Task<string?> Pop3Greeting(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct)
+    {
+        var target = listeners.First(l => l.Transport == Transport.Tcp && l.Name == "pop3");
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(Reachable(target.EndPoint), ct);
+        var greeting = await ReadLineAsync(socket, ct);
+        if (!greeting.StartsWith("+OK", StringComparison.Ordinal))
+            return $"unexpected greeting '{greeting}'";
+        await socket.SendAsync("QUIT\r\n"u8.ToArray(), SocketFlags.None, ct);
+        return null;
+    }
+
     private static async Task<string> ReadLineAsync(Socket socket, CancellationToken ct)
     {
         var buffer = new byte[512];

@@ -43,6 +43,15 @@ public sealed class SmtpTranscript : IDisposable
         }
     }
 
+    /// <summary>A POP3 multi-line response: lines up to the "." terminator (RFC 1939 §3), joined.</summary>
+    public string ReplyUntilDot()
+    {
+        var lines = new List<string>();
+        while (ReadLine() is { } line && line != ".")
+            lines.Add(line);
+        return string.Join("\n", lines);
+    }
+
     /// <summary>Sends a command and returns its reply.</summary>
     public string Command(string line)
     {

@@ -20,11 +20,21 @@ public sealed class SmtpCrashTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _lb.Dispose();
 
+    /// <summary>The running SMTP daemon's pid, asked of the supervisor (retried: under load, or mid-restart, it may have none yet).</summary>
     private int SmtpDaemonPid()
     {
-        var r = Tool.Run(LetterboxProcess.BinaryPath, ["status", "--data", _lb.DataDirectory]);
-        var smtp = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("daemons").GetProperty("smtp");
-        return smtp.GetProperty("pid").ValueKind == JsonValueKind.Number ? smtp.GetProperty("pid").GetInt32() : 0;
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            var r = Tool.Run(LetterboxProcess.BinaryPath, ["status", "--data", _lb.DataDirectory]);
+            if (r.ExitCode == 0)
+            {
+                var smtp = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("daemons").GetProperty("smtp");
+                if (smtp.GetProperty("pid").ValueKind == JsonValueKind.Number)
+                    return smtp.GetProperty("pid").GetInt32();
+            }
+            Thread.Sleep(200);
+        }
+        return 0;
     }
 
     [Fact]
