@@ -30,7 +30,7 @@ public sealed class AccountStoreTests : IDisposable
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", command.ExecuteScalar());
         command.CommandText = "SELECT max(version) FROM schema_version";
-        Assert.Equal(1L, command.ExecuteScalar());
+        Assert.Equal(2L, command.ExecuteScalar()); // 1: accounts, 2: login throttle
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public static class HelperProcess
                 case "deliver-forever":
                     DeliverForever(args[1], args[2..]);
                     return 0;
+                case "index-append":
+                    Index.IndexHelper.Append(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
+                    return 0;
                 default:
                     Console.Error.WriteLine($"unknown mode {args[0]}");
                     return 2;
