@@ -93,7 +93,13 @@ public sealed class IncomingMessage : IDisposable
         var placed = new List<string>(targets.Count);
         try
         {
-            file.Flush(flushToDisk: true);
+            // Hard links share the spool file's blocks, so it must be on disk first. Copies are
+            // fsynced one by one before their rename, and the spool file is deleted after: syncing
+            // it too would cost a disk flush per message for nothing.
+            if (header is null)
+                file.Flush(flushToDisk: true);
+            else
+                file.Flush();
             var sizes = new Dictionary<Mailbox, long>();
             foreach (var mailbox in targets)
             {
