@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 bin=${1:-artifacts/publish/letterbox}
 echo "== start-up, memory, size"; bash bench/startup.sh "$bin" 5
 echo "== supervisor recovery"; bash bench/supervisor.sh "$bin"
+echo "== smtp receiving, against postfix (quick: 1000 messages; bench/smtp.sh for the full run)"; bash bench/smtp.sh --messages 1000 --binary "$bin"
