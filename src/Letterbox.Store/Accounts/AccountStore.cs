@@ -73,6 +73,8 @@ public sealed partial class AccountStore
 
     internal Database Write() => Database.Write(connectionString);
 
+    internal Database WriteCounters() => Database.WriteCounters(connectionString);
+
     // ---- Domains ------------------------------------------------------------------------------
 
     /// <summary>Adds a domain we receive mail for.</summary>

@@ -42,7 +42,7 @@ public sealed class AuthThrottle(AccountStore store)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         long worst = 0;
-        using (var db = store.Write())
+        using (var db = store.WriteCounters())
         {
             foreach (var key in Keys(client, account))
             {
@@ -67,7 +67,7 @@ public sealed class AuthThrottle(AccountStore store)
 
     public void Success(IPAddress client, string account)
     {
-        using var db = store.Write();
+        using var db = store.WriteCounters();
         foreach (var key in Keys(client, account))
             db.Execute("DELETE FROM auth_failures WHERE key = $k", ("$k", key));
         db.Commit();

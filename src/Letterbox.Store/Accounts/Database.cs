@@ -21,7 +21,7 @@ internal sealed class Database : IDisposable
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
 
-    private Database(string connectionString, bool write)
+    private Database(string connectionString, bool write, bool durable = true)
     {
         connection = new SqliteConnection(connectionString);
         try
@@ -29,7 +29,10 @@ internal sealed class Database : IDisposable
             connection.Open();
             // Per connection: wait for locks held by other processes, enforce references, and
             // fsync the WAL at every commit (a committed change survives a power cut, not only a crash).
-            Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+            // Counters that can be recounted from the files (quota usage, login failures) use NORMAL:
+            // still atomic and consistent, but the last commits may be lost on a power cut, and the
+            // hot paths (a delivery, a login) do not pay a WAL fsync each.
+            Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {(durable ? "FULL" : "NORMAL")};");
             // Reads get a snapshot too, so one Resolve sees one consistent state.
             transaction = connection.BeginTransaction(deferred: !write);
         }
@@ -52,6 +55,9 @@ internal sealed class Database : IDisposable
     public static Database Read(string connectionString) => new(connectionString, write: false);
 
     public static Database Write(string connectionString) => new(connectionString, write: true);
+
+    /// <summary>A write whose loss on power failure is harmless (see the constructor).</summary>
+    public static Database WriteCounters(string connectionString) => new(connectionString, write: true, durable: false);
 
     /// <summary>Sets the journal to WAL (persistent in the file), outside any transaction.</summary>
     public static void EnableWal(string connectionString)

@@ -109,7 +109,7 @@ public sealed class IncomingMessage : IDisposable
                 placed.Add(newPath);
                 Posix.FsyncDirectory(Path.GetDirectoryName(newPath)!);
             }
-            using (var db = accounts.Write())
+            using (var db = accounts.WriteCounters())
             {
                 foreach (var mailbox in targets)
                 {
