@@ -16,11 +16,12 @@
 #      vendor "Amazon EC2" makes the guest's firstboot install that key for root
 #   3. boots the image with a blank second disk; waits for GET /healthz (guest port 80)
 #      to report every daemon healthy, and for the SMTP greeting when an smtp daemon runs
-#   4. over SSH: the data disk is formatted and mounted, a marker file is written, the
-#      child daemons are killed (kill -9) and /healthz must show them back with new pids
-#      while systemd did not restart the service
-#   5. reboots; the marker must still be there
-#   6. boots a fresh copy of the image with the same data disk; the marker must be there
+#   4. over SSH: the data disk is formatted and mounted, a marker file is written, a user is
+#      made with `letterbox user add` and swaks delivers to it from the host over port 25 with
+#      STARTTLS (the message must be in its Maildir), the child daemons are killed (kill -9)
+#      and /healthz must show them back with new pids while systemd did not restart the service
+#   5. reboots; the marker and the message must still be there
+#   6. boots a fresh copy of the image with the same data disk; marker and message must be there
 #      (the volume is found by label and mounted, not formatted again)
 #   7. boots once more on VirtualBox's hardware (AHCI, E1000) without metadata: config
 #      and SSH key come from a disk labelled LBCONFIG, a new blank data disk is formatted
@@ -71,7 +72,7 @@ fail() {
 host_tools() {
 	local need=() tool
 	for tool in qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils ssh:openssh-client \
-		ssh-keygen:openssh-client socat:socat curl:curl python3:python3 mkfs.ext4:e2fsprogs; do
+		ssh-keygen:openssh-client socat:socat curl:curl python3:python3 mkfs.ext4:e2fsprogs swaks:swaks; do
 		command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
 	done
 	((${#need[@]})) || return 0
@@ -282,6 +283,20 @@ marker=$(cat /proc/sys/kernel/random/uuid)
 guest "echo $marker > /var/lib/letterbox/e2e-marker && sync"
 log "data volume $data_dev ($data_label) mounted; marker $marker written"
 
+# Mail end to end: a user made with the admin CLI inside the guest, a message delivered from the
+# host over port 25 with STARTTLS, found in that user's Maildir (and again after the reboot and
+# on the fresh image: mail lives on the data volume).
+mail_id="e2e-$marker@test.example.org"
+guest "printf 'e2e-password-1\n' | letterbox user add e2e@example.test --password-stdin" >/dev/null ||
+	fail "letterbox user add failed in the guest"
+swaks --server 127.0.0.1 --port "$port_smtp" --tls --helo host.example.org --from probe@example.org \
+	--to e2e@example.test --header "Message-Id: <$mail_id>" --header "Subject: e2e" --body "through the appliance" \
+	--hide-all || fail "swaks could not deliver over STARTTLS to the guest"
+mail_in_guest() { guest "grep -l -F '<$mail_id>' /var/lib/letterbox/mail/example.test/e2e/new/* 2>/dev/null | wc -l"; }
+[[ $(mail_in_guest) == 1 ]] || fail "the delivered message is not in the guest's Maildir"
+guest "grep -q 'with ESMTPS' /var/lib/letterbox/mail/example.test/e2e/new/*" || fail "the Received header does not record TLS"
+log "message $mail_id delivered over STARTTLS into the guest's Maildir"
+
 # Kill every child daemon; the supervisor must bring them back without systemd's help.
 restarts_before=$(guest 'systemctl show -P NRestarts letterbox.service')
 # Children of the service's main process only: the SSH shell running pgrep matches too.
@@ -331,7 +346,8 @@ done
 wait_healthy "$BOOT_TIMEOUT" >/dev/null
 reboot_healthz=$((SECONDS - reboot_started))
 [[ $(guest 'cat /var/lib/letterbox/e2e-marker') == "$marker" ]] || fail "marker lost across the reboot"
-log "rebooted; /healthz after ${reboot_healthz}s; marker still there"
+[[ $(mail_in_guest) == 1 ]] || fail "the delivered message is gone after the reboot"
+log "rebooted; /healthz after ${reboot_healthz}s; marker and message still there"
 stop_vm
 
 # Boot 3: a fresh copy of the image, the same data disk.
@@ -340,6 +356,7 @@ wait_healthy "$BOOT_TIMEOUT" >/dev/null
 fresh_healthz=$((SECONDS - qemu_started))
 wait_ssh
 [[ $(guest 'cat /var/lib/letterbox/e2e-marker') == "$marker" ]] || fail "marker not found on the fresh image"
+[[ $(mail_in_guest) == 1 ]] || fail "the delivered message is not on the fresh image's data volume"
 guest 'journalctl -b -u letterbox-firstboot --no-pager' | grep -q 'found data volume' ||
 	fail "the fresh image did not adopt the data volume by its label"
 version=$(guest 'letterbox version' | head -n 1)
@@ -352,10 +369,13 @@ start_vm virtualbox virtualbox "$work/data-vbox.qcow2"
 wait_healthy "$BOOT_TIMEOUT" >/dev/null
 vbox_healthz=$((SECONDS - qemu_started))
 wait_ssh
-[[ $(guest 'findmnt -n -o SOURCE /run/letterbox/config-disk') == /dev/sdc ]] ||
-	fail "config disk not mounted at /run/letterbox/config-disk"
-[[ $(guest 'findmnt -n -o SOURCE /var/lib/letterbox') == /dev/sdb ]] ||
-	fail "data disk /dev/sdb not mounted at /var/lib/letterbox"
+# AHCI names disks in the order they are probed, which varies from boot to boot: check by label.
+config_src=$(guest 'findmnt -n -o SOURCE /run/letterbox/config-disk') || config_src=""
+[[ -n $config_src && $(guest "blkid -s LABEL -o value $config_src") == LBCONFIG ]] ||
+	fail "config disk not mounted at /run/letterbox/config-disk (found: '$config_src')"
+data_src=$(guest 'findmnt -n -o SOURCE /var/lib/letterbox') || data_src=""
+[[ $data_src == /dev/sd? && $(guest "blkid -s LABEL -o value $data_src") == LBDATA ]] ||
+	fail "the new data disk is not mounted at /var/lib/letterbox (found: '$data_src')"
 log "VirtualBox hardware: AHCI + E1000 boot, config disk read, /healthz after ${vbox_healthz}s"
 stop_vm
 
