@@ -81,6 +81,8 @@ public static class DevCommand
         return spec.Name switch
         {
             "http" => $"curl http://{host}/healthz",
+            "imap" => $"openssl s_client -quiet -starttls imap -connect {host}",
+            "imaps" => $"curl --insecure imaps://{host}/INBOX -u demo@example.test",
             "pop3" => $"openssl s_client -quiet -starttls pop3 -connect {host}",
             "pop3s" => $"openssl s_client -quiet -connect {host}",
             "smtp" => $"swaks --server {spec.EndPoint.Address} --port {spec.EndPoint.Port} --tls --to demo@example.test",

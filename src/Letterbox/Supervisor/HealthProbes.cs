@@ -59,6 +59,19 @@ public static class HealthProbes
         return null;
     }
 
+    /// <summary>IMAP: the untagged OK greeting (RFC 9051 §7.1.1) on the plaintext port, then LOGOUT.</summary>
+    public static async Task<string?> ImapGreeting(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct)
+    {
+        var target = listeners.First(l => l.Transport == Transport.Tcp && l.Name == "imap");
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(Reachable(target.EndPoint), ct);
+        var greeting = await ReadLineAsync(socket, ct);
+        if (!greeting.StartsWith("* OK", StringComparison.Ordinal))
+            return $"unexpected greeting '{greeting}'";
+        await socket.SendAsync("a LOGOUT\r\n"u8.ToArray(), SocketFlags.None, ct);
+        return null;
+    }
+
     private static async Task<string> ReadLineAsync(Socket socket, CancellationToken ct)
     {
         var buffer = new byte[512];
