@@ -37,4 +37,27 @@ public static class TlsPolicy
         AllowRenegotiation = false,
         EncryptionPolicy = EncryptionPolicy.RequireEncryption,
     };
+
+    /// <summary>
+    /// The server side of one handshake over <paramref name="inner"/> (STARTTLS, STLS, or implicit
+    /// TLS on accept), bounded by <paramref name="timeout"/>. Returns the TLS stream, or null and
+    /// why not; a failed handshake is the client's problem, never an exception for the session.
+    /// </summary>
+    public static async Task<(SslStream? Stream, string? Error)> AcceptAsync(Stream inner, CertificateSource certificate,
+        TimeSpan timeout, CancellationToken ct)
+    {
+        var tls = new SslStream(inner, leaveInnerStreamOpen: false);
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        handshake.CancelAfter(timeout);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(ServerOptions(() => certificate.Current), handshake.Token);
+            return (tls, null);
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
+        {
+            await tls.DisposeAsync();
+            return (null, e.Message);
+        }
+    }
 }

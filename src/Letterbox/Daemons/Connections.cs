@@ -111,6 +111,35 @@ public static class TcpAcceptor
         }
     }
 
+    /// <summary>
+    /// Closes so that our last words arrive: a socket closed with unread input sends a reset, which
+    /// can destroy the final reply (a 421, a BYE) before the peer reads it. So: send FIN, drop what
+    /// the peer still sends for a moment (bounded in time and bytes), then close.
+    /// </summary>
+    private static async Task LingeringCloseAsync(Socket client)
+    {
+        try
+        {
+            client.Shutdown(SocketShutdown.Send);
+            using var linger = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var sink = new byte[4096];
+            for (int total = 0; total < 256 * 1024;)
+            {
+                int n = await client.ReceiveAsync(sink, SocketFlags.None, linger.Token);
+                if (n == 0)
+                    break;
+                total += n;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
     private static async Task RunSessionAsync(Socket client, Listener listener, Func<Socket, Listener, CancellationToken, Task> serve,
         Log log, CancellationToken stopping)
     {
@@ -130,7 +159,7 @@ public static class TcpAcceptor
         }
         finally
         {
-            client.Dispose();
+            await LingeringCloseAsync(client);
         }
     }
 }

@@ -43,7 +43,10 @@ public sealed class ChildDaemon(DaemonDefinition definition, IReadOnlyList<Liste
     {
         var process = _process;
         var started = _startedAt;
-        return new DaemonHealth(State, Healthy, process is { HasExited: false } ? process.Id : null, Restarts,
+        // Between a daemon's death and the run loop noticing it, the last probe's verdict is stale:
+        // a daemon without a live process is never reported healthy.
+        bool alive = process is { HasExited: false };
+        return new DaemonHealth(State, Healthy && alive, alive ? process!.Id : null, Restarts,
             started is null ? 0 : Math.Round((DateTime.UtcNow - started.Value).TotalSeconds, 1), LastExit,
             listeners.Select(l => l.Spec.ToString()).ToList());
     }

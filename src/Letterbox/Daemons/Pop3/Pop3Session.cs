@@ -388,17 +388,10 @@ public sealed class Pop3Session
     {
         if (_certificate is null)
             return false;
-        var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        handshake.CancelAfter(TimeSpan.FromSeconds(30));
-        try
+        var (tls, error) = await TlsPolicy.AcceptAsync(_stream, _certificate, TimeSpan.FromSeconds(30), ct);
+        if (tls is null)
         {
-            await tls.AuthenticateAsServerAsync(TlsPolicy.ServerOptions(() => _certificate.Current), handshake.Token);
-        }
-        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
-        {
-            _log.Info("TLS handshake failed", ("conn", _id), ("client", _client), ("error", e.Message));
-            await tls.DisposeAsync();
+            _log.Info("TLS handshake failed", ("conn", _id), ("client", _client), ("error", error));
             return false;
         }
         _tls = tls;

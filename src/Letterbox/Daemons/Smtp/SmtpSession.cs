@@ -229,18 +229,11 @@ public sealed partial class SmtpSession
             _log.Warn("discarded plaintext pipelined after STARTTLS", ("conn", _id), ("client", _client), ("bytes", pipelinedBytes));
         }
         await _reader.CompleteAsync();
-        var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        handshake.CancelAfter(_options.CommandTimeout);
-        try
-        {
-            await tls.AuthenticateAsServerAsync(TlsPolicy.ServerOptions(() => _certificate!.Current), handshake.Token);
-        }
-        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
+        var (tls, error) = await TlsPolicy.AcceptAsync(_stream, _certificate!, _options.CommandTimeout, stopping);
+        if (tls is null)
         {
             _metrics.Increment("letterbox_smtp_tls_failures_total");
-            _log.Info("TLS handshake failed", ("conn", _id), ("client", _client), ("error", e.Message));
-            await tls.DisposeAsync();
+            _log.Info("TLS handshake failed", ("conn", _id), ("client", _client), ("error", error));
             return false;
         }
         _tls = tls;
