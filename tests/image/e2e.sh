@@ -18,7 +18,8 @@
 #      to report every daemon healthy, and for the SMTP greeting when an smtp daemon runs
 #   4. over SSH: the data disk is formatted and mounted, a marker file is written, a user is
 #      made with `letterbox user add` and swaks delivers to it from the host over port 25 with
-#      STARTTLS (the message must be in its Maildir), the child daemons are killed (kill -9)
+#      STARTTLS (the message must be in its Maildir, and curl reads it back over IMAPS), the
+#      child daemons are killed (kill -9)
 #      and /healthz must show them back with new pids while systemd did not restart the service
 #   5. reboots; the marker and the message must still be there
 #   6. boots a fresh copy of the image with the same data disk; marker and message must be there
@@ -162,7 +163,7 @@ start_vm() { # name profile data-disk
 	rm -f "$root"
 	qemu-img create -q -f qcow2 -b "$image_dir/letterbox.raw" -F raw "$root"
 	local fwd="hostfwd=tcp:127.0.0.1:$port_http-:80,hostfwd=tcp:127.0.0.1:$port_ssh-:22"
-	fwd+=",hostfwd=tcp:127.0.0.1:$port_smtp-:25"
+	fwd+=",hostfwd=tcp:127.0.0.1:$port_smtp-:25,hostfwd=tcp:127.0.0.1:$port_imaps-:993"
 	case $profile in
 	ec2)
 		machine=(-machine q35 -smbios 'type=1,manufacturer=Amazon EC2,product=t3.small')
@@ -213,7 +214,7 @@ build_or_reuse
 
 work=$(mktemp -d /tmp/letterbox-e2e.XXXXXX)
 trap cleanup EXIT
-port_http=$(free_port) port_ssh=$(free_port) port_smtp=$(free_port)
+port_http=$(free_port) port_ssh=$(free_port) port_smtp=$(free_port) port_imaps=$(free_port)
 
 ssh-keygen -q -t ed25519 -N '' -C letterbox-e2e -f "$work/id_ed25519"
 cat >"$work/user-data.toml" <<'EOF'
@@ -292,10 +293,16 @@ guest "printf 'e2e-password-1\n' | letterbox user add e2e@example.test --passwor
 swaks --server 127.0.0.1 --port "$port_smtp" --tls --helo host.example.org --from probe@example.org \
 	--to e2e@example.test --header "Message-Id: <$mail_id>" --header "Subject: e2e" --body "through the appliance" \
 	--hide-all || fail "swaks could not deliver over STARTTLS to the guest"
-mail_in_guest() { guest "grep -l -F '<$mail_id>' /var/lib/letterbox/mail/example.test/e2e/new/* 2>/dev/null | wc -l"; }
+# new/ at delivery; cur/ once an IMAP session has seen it (SELECT claims \Recent, FETCH sets \Seen).
+mail_in_guest() { guest "grep -l -F '<$mail_id>' /var/lib/letterbox/mail/example.test/e2e/{new,cur}/* 2>/dev/null | wc -l"; }
 [[ $(mail_in_guest) == 1 ]] || fail "the delivered message is not in the guest's Maildir"
 guest "grep -q 'with ESMTPS' /var/lib/letterbox/mail/example.test/e2e/new/*" || fail "the Received header does not record TLS"
 log "message $mail_id delivered over STARTTLS into the guest's Maildir"
+# ...and read back over IMAPS from the host (curl's IMAP client; the certificate is self-signed).
+fetched=$(curl --silent --show-error --insecure --max-time 60 -u 'e2e@example.test:e2e-password-1' \
+	"imaps://127.0.0.1:$port_imaps/INBOX;MAILINDEX=1") || fail "curl could not read the message over IMAPS"
+grep -q -F "<$mail_id>" <<<"$fetched" || fail "the message read over IMAPS is not the one delivered"
+log "message read back over IMAPS"
 
 # Kill every child daemon; the supervisor must bring them back without systemd's help.
 restarts_before=$(guest 'systemctl show -P NRestarts letterbox.service')
