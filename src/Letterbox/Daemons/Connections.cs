@@ -72,6 +72,13 @@ public sealed class ConnectionLimiter(int maxTotal, int maxPerClient)
 /// </summary>
 public static class TcpAcceptor
 {
+    /// <summary>The peer's address as logs, limits and policy see it: IPv4 clients on a dual-stack socket unwrapped.</summary>
+    public static IPAddress ClientAddress(Socket socket)
+    {
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    }
+
     public static async Task RunAsync(IEnumerable<Listener> listeners, Func<Socket, Listener, CancellationToken, Task> serve,
         Log log, CancellationToken stopping)
     {

@@ -37,7 +37,7 @@ public sealed class MailAccess
     public Task ServeAsync(byte[] refusal, Func<Socket, Listener, CancellationToken, Task> session, CancellationToken stopping) =>
         TcpAcceptor.RunAsync(_context.Listeners, async (socket, listener, ct) =>
         {
-            var client = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            var client = TcpAcceptor.ClientAddress(socket);
             _context.Metrics.Increment($"letterbox_{_protocol}_connections_total", 1, ("listener", listener.Spec.Name));
             if (_limiter.TryEnter(client, out var lease) != ConnectionLimiter.Verdict.Admitted)
             {

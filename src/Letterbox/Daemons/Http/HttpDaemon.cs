@@ -42,7 +42,7 @@ public sealed class HttpDaemon : IDaemon
                 var status = HttpRequestParser.Parse(buffer.AsSpan(0, filled), out var head, out _, out int error);
                 if (status == HttpParseStatus.NeedMore)
                     continue;
-                var remote = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+                var remote = TcpAcceptor.ClientAddress(client);
                 var response = status == HttpParseStatus.Done
                     ? await RouteAsync(context, head!, remote)
                     : new Response(error, "text/plain", Reason(error) + "\n", "error");

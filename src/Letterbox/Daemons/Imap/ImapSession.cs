@@ -68,9 +68,7 @@ public sealed partial class ImapSession
         _certificate = certificate;
         _metrics = metrics;
         _log = log;
-        _client = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (_client.IsIPv4MappedToIPv6)
-            _client = _client.MapToIPv4();
+        _client = TcpAcceptor.ClientAddress(socket);
         _stream = new NetworkStream(socket, ownsSocket: false);
         _pipe = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         _w = new ImapResponseWriter(_out);

@@ -58,9 +58,7 @@ public sealed class Pop3Session
         _certificate = certificate;
         _metrics = metrics;
         _log = log;
-        _client = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (_client.IsIPv4MappedToIPv6)
-            _client = _client.MapToIPv4();
+        _client = TcpAcceptor.ClientAddress(socket);
         _stream = new NetworkStream(socket, ownsSocket: false);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         ImplicitTls = implicitTls;

@@ -35,7 +35,7 @@ public sealed class SmtpDaemon : IDaemon
 
         await TcpAcceptor.RunAsync(context.Listeners, async (socket, listener, ct) =>
         {
-            var client = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address ?? System.Net.IPAddress.None;
+            var client = TcpAcceptor.ClientAddress(socket);
             var verdict = limiter.TryEnter(client, out var lease);
             using (lease)
             {

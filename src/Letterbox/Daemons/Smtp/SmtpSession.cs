@@ -52,9 +52,7 @@ public sealed partial class SmtpSession
         _certificate = certificate;
         _metrics = metrics;
         _log = log;
-        _client = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (_client.IsIPv4MappedToIPv6)
-            _client = _client.MapToIPv4();
+        _client = TcpAcceptor.ClientAddress(socket);
         _id = SessionIds.Next();
         _lines = new SmtpLineReader(options.MaxLineLength);
         _stream = new NetworkStream(socket, ownsSocket: false);
