@@ -18,11 +18,14 @@ public sealed class IncomingMessage : IDisposable
     private readonly AccountStore accounts;
     private readonly FileStream file;
     private readonly SpoolStream body;
+    private readonly Mailbox? direct;
+    private readonly int directHeaderLength;
     private State state;
 
-    internal IncomingMessage(AccountStore accounts, string spoolPath, long maxBytes)
+    internal IncomingMessage(AccountStore accounts, string spoolPath, long maxBytes, Mailbox? direct = null, ReadOnlySpan<byte> header = default)
     {
         this.accounts = accounts;
+        this.direct = direct;
         SpoolPath = spoolPath;
         MaxBytes = maxBytes;
         file = new FileStream(spoolPath, new FileStreamOptions
@@ -33,6 +36,9 @@ public sealed class IncomingMessage : IDisposable
             BufferSize = 64 * 1024,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
+        // The per-recipient header goes to the file itself, outside the body's byte limit.
+        file.Write(header);
+        directHeaderLength = header.Length;
         body = new SpoolStream(file, maxBytes);
     }
 
@@ -86,6 +92,11 @@ public sealed class IncomingMessage : IDisposable
                 $"message larger than {MaxBytes} bytes", permanent: true);
         }
         var targets = mailboxes.DistinctBy(m => m.Directory).ToList();
+        if (direct is not null)
+        {
+            CommitDirect(targets);
+            return;
+        }
         long size = Length;
         CheckQuota(targets, size);
 
@@ -126,6 +137,66 @@ public sealed class IncomingMessage : IDisposable
         state = State.Committed;
         file.Dispose();
         TryDelete(SpoolPath);
+    }
+
+    /// <summary>
+    /// The one-recipient path (<see cref="MailStore.BeginDelivery"/>): the file already sits in the
+    /// mailbox's tmp/ with its header, so delivery is an fsync, a rename into new/ and an fsync of new/.
+    /// </summary>
+    private void CommitDirect(List<Mailbox> targets)
+    {
+        if (targets.Count != 1 || targets[0].Directory != direct!.Directory)
+        {
+            throw new InvalidOperationException($"this message was begun for {direct!.Address} alone");
+        }
+        long size = directHeaderLength + Length;
+        CheckQuota(targets, size);
+        body.Closed = true;
+        string? placed = null;
+        try
+        {
+            file.Flush(flushToDisk: true);
+            string maildir = direct.Directory;
+            for (int attempt = 0; placed is null; attempt++)
+            {
+                string newPath = Path.Combine(maildir, "new", MaildirName.Create(size));
+                int errno = Posix.TryRenameNoReplace(SpoolPath, newPath);
+                if (errno == 0)
+                    placed = newPath;
+                else if (errno != Posix.EEXIST || attempt == 2)
+                    throw Posix.Failure("rename", newPath, errno);
+            }
+            Posix.FsyncDirectory(Path.GetDirectoryName(placed)!);
+            using (var db = accounts.WriteCounters())
+            {
+                AccountStore.AddUsage(db, direct.Address, size);
+                db.Commit();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            if (placed is not null)
+            {
+                // Back to tmp/, so the message stays whole for a retry and an abort removes it.
+                Posix.TryRenameNoReplace(placed, SpoolPath);
+                TryFsync(Path.GetDirectoryName(placed)!);
+            }
+            throw new DeliveryException(DeliveryFailure.Storage, $"delivery failed, nothing delivered: {e.Message}", e);
+        }
+        state = State.Committed;
+        file.Dispose();
+    }
+
+    private static void TryFsync(string directory)
+    {
+        try
+        {
+            Posix.FsyncDirectory(directory);
+        }
+        catch (IOException)
+        {
+            // Best effort, as in Unplace.
+        }
     }
 
     /// <summary>Drops the message: the spool file is deleted. Does nothing once committed or aborted.</summary>

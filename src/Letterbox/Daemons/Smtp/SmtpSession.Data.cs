@@ -86,7 +86,11 @@ public sealed partial class SmtpSession
     private void BeginContent()
     {
         var tx = _transaction!;
-        tx.Message = _store.BeginMessage(_options.MaxMessageSize + 8192);
+        var mailboxes = Mailboxes(tx);
+        // One mailbox (the usual case): write straight into its tmp/, so delivery is a rename.
+        tx.Message = mailboxes.Count == 1
+            ? _store.BeginDelivery(mailboxes[0], DeliveryHeader(tx, mailboxes[0]), _options.MaxMessageSize + 8192)
+            : _store.BeginMessage(_options.MaxMessageSize + 8192);
         tx.Inspector = new MessageInspector(tx.Message.Body, _options.MaxHeaderSize + 8192);
         tx.ContentStarted = DateTime.UtcNow;
         var received = Encoding.UTF8.GetBytes(ReceivedHeader(tx));
@@ -167,12 +171,10 @@ public sealed partial class SmtpSession
         var started = DateTime.UtcNow;
         var message = tx.Message!;
         tx.Inspector!.Flush();
-        var mailboxes = tx.Recipients.SelectMany(r => r.Mailboxes).DistinctBy(m => m.Directory).ToList();
+        var mailboxes = Mailboxes(tx);
         try
         {
-            // Return-Path and Delivered-To are per recipient (RFC 5321 §4.4, RFC 9228), added at delivery.
-            message.Commit(mailboxes, mailbox => Encoding.UTF8.GetBytes(
-                $"Return-Path: {tx.Sender.ToPath()}\r\nDelivered-To: {mailbox.Address}\r\n"));
+            message.Commit(mailboxes, mailbox => DeliveryHeader(tx, mailbox));
         }
         catch (DeliveryException e)
         {
@@ -196,6 +198,13 @@ public sealed partial class SmtpSession
             ("size", size), ("ms", (int)(DateTime.UtcNow - started).TotalMilliseconds));
         return new SmtpReply(250, EnhancedStatus.Undefined, $"Ok: queued as {_id}.{_messages}");
     }
+
+    private static List<Mailbox> Mailboxes(Transaction tx) =>
+        tx.Recipients.SelectMany(r => r.Mailboxes).DistinctBy(m => m.Directory).ToList();
+
+    /// <summary>Return-Path and Delivered-To are per recipient (RFC 5321 §4.4, RFC 9228), added at delivery.</summary>
+    private static byte[] DeliveryHeader(Transaction tx, Mailbox mailbox) =>
+        Encoding.UTF8.GetBytes($"Return-Path: {tx.Sender.ToPath()}\r\nDelivered-To: {mailbox.Address}\r\n");
 
     /// <summary>
     /// The trace header (RFC 5321 §4.4), in the form Postfix uses, with the TLS version and cipher
