@@ -121,5 +121,26 @@ public class ResolveTests(ResolveFixture fixture) : IClassFixture<ResolveFixture
         Assert.Equal(Path.Combine(fixture.Store.DataDirectory, "mail", "example.com", "alice"), mailbox.Directory);
     }
 
+    [Theory]
+    [InlineData("alice@example.com", "alice@example.com", true)]
+    [InlineData("alice@example.com", "ALICE@example.com", true)]
+    [InlineData("alice@example.com", "alice+news@example.com", true)]
+    [InlineData("alice@example.com", "alice@example.org", true)]          // domain alias
+    [InlineData("alice@example.com", "team@example.com", true)]           // alias that includes her
+    [InlineData("alice@example.com", "mixed@example.com", true)]          // alias that also forwards
+    [InlineData("bob@example.com", "team@example.com", true)]
+    [InlineData("alice@example.com", "bob@example.com", false)]           // another user
+    [InlineData("alice@example.com", "list@example.com", false)]          // an alias without her
+    [InlineData("alice@example.com", "ext@example.com", false)]           // forwards elsewhere only
+    [InlineData("alice@example.com", "nobody@example.com", false)]
+    [InlineData("alice@example.com", "alice@elsewhere.test", false)]      // not our domain
+    [InlineData("carol@example.net", "anything@example.net", true)]       // her catch-all
+    [InlineData("alice@example.com", "anything@example.net", false)]
+    [InlineData("alice@example.com", "not an address", false)]
+    public void A_user_may_send_only_as_an_address_that_delivers_to_them(string user, string sender, bool allowed)
+    {
+        Assert.Equal(allowed, fixture.Store.Accounts.MaySendAs(user, sender));
+    }
+
     private static string[] Split(string list) => list.Length == 0 ? [] : list.Split(',');
 }

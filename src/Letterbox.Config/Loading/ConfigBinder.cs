@@ -42,7 +42,8 @@ internal static class ConfigBinder
                 v.Get(ConfigSchema.Smtp.MaxErrors),
                 v.Get(ConfigSchema.Smtp.MaxLineLength),
                 v.Get(ConfigSchema.Smtp.MaxHeaderSize),
-                v.Get(ConfigSchema.Smtp.GreetPause)),
+                v.Get(ConfigSchema.Smtp.GreetPause),
+                v.Get(ConfigSchema.Smtp.MaxMessagesPerHour)),
             Relay: relayHost is null
                 ? null
                 : new RelayConfig(relayHost, v.Optional(ConfigSchema.Relay.Username), v.Optional(ConfigSchema.Relay.PasswordFile)),

@@ -113,8 +113,10 @@ public sealed record StoreConfig(long DefaultQuota);
 /// <param name="MaxRecipients">Most recipients per message.</param>
 /// <param name="TrustedNetworks">Networks that may relay without logging in.</param>
 /// <param name="CommandTimeout">Idle time allowed between commands.</param>
+/// <param name="MaxMessagesPerHour">Most messages a logged-in user may submit in an hour.</param>
 public sealed record SmtpConfig(long MaxMessageSize, int MaxRecipients, IReadOnlyList<IPNetwork> TrustedNetworks, TimeSpan CommandTimeout,
-    TimeSpan DataTimeout, int MaxConnections, int MaxConnectionsPerIp, int MaxCommands, int MaxErrors, int MaxLineLength, long MaxHeaderSize, TimeSpan GreetPause);
+    TimeSpan DataTimeout, int MaxConnections, int MaxConnectionsPerIp, int MaxCommands, int MaxErrors, int MaxLineLength, long MaxHeaderSize, TimeSpan GreetPause,
+    int MaxMessagesPerHour);
 
 /// <summary>[relay]: a smarthost for all outgoing mail.</summary>
 /// <param name="Host">Smarthost endpoint.</param>

@@ -271,6 +271,18 @@ public static class ConfigSchema
             Doc = "Largest header block of a message; a message with a larger one gets 552 5.3.4.",
             Example = "1M",
         };
+
+        /// <summary>smtp.max_messages_per_hour</summary>
+        public static readonly ConfigKey<int> MaxMessagesPerHour = new("smtp.max_messages_per_hour", ConfigType.Int)
+        {
+            Default = "200",
+            Min = 1,
+            Max = 1_000_000,
+            Doc = "Most messages one logged-in user may submit (ports 587 and 465) in any hour; more get "
+                + "451 4.7.1 until the hour has moved on. A stolen password then sends little spam before "
+                + "someone notices, and the host's reputation with the big providers survives it.",
+            Example = "1000",
+        };
     }
 
     /// <summary>[relay]</summary>
@@ -443,7 +455,7 @@ public static class ConfigSchema
         Network.PublicIpv4, Network.PublicIpv6, Network.Listen, Network.PortOffset,
         Tls.Mode, Tls.CertFile, Tls.KeyFile, Tls.AcmeDirectory, Tls.AcmeEmail, Tls.AcmeEabHmacKeyFile,
         Smtp.MaxMessageSize, Smtp.MaxRecipients, Smtp.TrustedNetworks, Smtp.CommandTimeout, Smtp.DataTimeout, Smtp.GreetPause,
-        Smtp.MaxConnections, Smtp.MaxConnectionsPerIp, Smtp.MaxCommands, Smtp.MaxErrors, Smtp.MaxLineLength, Smtp.MaxHeaderSize,
+        Smtp.MaxConnections, Smtp.MaxConnectionsPerIp, Smtp.MaxCommands, Smtp.MaxErrors, Smtp.MaxLineLength, Smtp.MaxHeaderSize, Smtp.MaxMessagesPerHour,
         Relay.Host, Relay.Username, Relay.PasswordFile,
         Dns.Enabled, Dns.Secondaries, Dns.Resolvers,
         Backup.Enabled, Backup.Target, Backup.Schedule, Backup.Keep, Backup.KeyFile,

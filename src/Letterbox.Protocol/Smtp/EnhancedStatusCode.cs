@@ -85,6 +85,8 @@ public static class EnhancedStatus
     public static readonly EnhancedStatusCode BadConnection = new(4, 2);
     /// <summary>x.4.5 Mail system congestion.</summary>
     public static readonly EnhancedStatusCode Congestion = new(4, 5);
+    /// <summary>x.4.6 Routing loop detected (RFC 3463 §3.5).</summary>
+    public static readonly EnhancedStatusCode RoutingLoop = new(4, 6);
     /// <summary>x.4.7 Delivery time expired.</summary>
     public static readonly EnhancedStatusCode DeliveryTimeExpired = new(4, 7);
 

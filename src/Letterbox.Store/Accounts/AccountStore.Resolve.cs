@@ -49,6 +49,19 @@ public sealed partial class AccountStore
         return expansion.Result();
     }
 
+    /// <summary>
+    /// Whether <paramref name="user"/> may use <paramref name="address"/> as a sender: the address must
+    /// deliver to that user's mailbox (the user's own address, a plus-tagged form, an alias or a
+    /// domain alias that includes the user, a catch-all that names the user). Mail for an address
+    /// comes to the person who may send from it.
+    /// </summary>
+    public bool MaySendAs(string user, string address)
+    {
+        var resolution = Resolve(address);
+        return resolution.Kind is ResolutionKind.Local or ResolutionKind.Forward
+            && resolution.Mailboxes.Any(m => string.Equals(m.Address, user, StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>One resolution's walk through users, aliases and catch-alls.</summary>
     private sealed class Expansion(AccountStore store, Database db)
     {

@@ -57,7 +57,9 @@ public sealed class IncomingMessage : IDisposable
     /// </summary>
     public bool TooLarge => body.TooLarge;
 
-    internal string SpoolPath { get; }
+    /// <summary>The file being written: the spool file, or the mailbox's tmp/ file of a one-recipient delivery.
+    /// Read it (e.g. to queue a copy) before <see cref="Commit"/>, which removes or renames it.</summary>
+    public string SpoolPath { get; }
 
     /// <summary>Reads back what was spooled so far (for checks before commit, or a copy for the queue).</summary>
     public Stream OpenRead()

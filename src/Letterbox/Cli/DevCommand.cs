@@ -86,6 +86,8 @@ public static class DevCommand
             "pop3" => $"openssl s_client -quiet -starttls pop3 -connect {host}",
             "pop3s" => $"openssl s_client -quiet -connect {host}",
             "smtp" => $"swaks --server {spec.EndPoint.Address} --port {spec.EndPoint.Port} --tls --to demo@example.test",
+            "submission" => $"swaks --server {spec.EndPoint.Address} --port {spec.EndPoint.Port} --tls --auth-user demo@example.test --from demo@example.test --to someone@example.org",
+            "submissions" => $"swaks --server {spec.EndPoint.Address} --port {spec.EndPoint.Port} --tls-on-connect --auth-user demo@example.test --from demo@example.test --to demo@example.test",
             _ => "",
         };
     }

@@ -25,7 +25,7 @@ public static class DaemonCatalog
 {
     public static readonly IReadOnlyList<DaemonDefinition> All =
     [
-        new("smtp", [new("smtp", 25, Transport.Tcp)], HealthProbes.SmtpBanner, () => new SmtpDaemon()),
+        new("smtp", [new("smtp", 25, Transport.Tcp), new("submission", 587, Transport.Tcp), new("submissions", 465, Transport.Tcp)], HealthProbes.SmtpBanner, () => new SmtpDaemon()),
         new("imap", [new("imap", 143, Transport.Tcp), new("imaps", 993, Transport.Tcp)], HealthProbes.ImapGreeting, () => new ImapDaemon()),
         new("pop3", [new("pop3", 110, Transport.Tcp), new("pop3s", 995, Transport.Tcp)], HealthProbes.Pop3Greeting, () => new Pop3Daemon()),
         new("http", [new("http", 80, Transport.Tcp)], HealthProbes.HttpLivez, () => new HttpDaemon()),

@@ -40,6 +40,32 @@ public static partial class Native
         throw new InvalidOperationException($"no Uid line for {pid}");
     }
 
+    /// <summary>The pid of the running `letterbox daemon NAME` of this data directory.</summary>
+    public static int DaemonPid(string name, string dataDirectory)
+    {
+        foreach (int pid in ChildrenOf(dataDirectory))
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{pid}/cmdline").Split('\0') is [_, "daemon", var daemon, ..] && daemon == name)
+                    return pid;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        throw new InvalidOperationException($"no {name} daemon running for {dataDirectory}");
+    }
+
+    /// <summary>The most resident memory the process has had (VmHWM, the RSS high-water mark).</summary>
+    public static long PeakRssBytes(int pid)
+    {
+        foreach (var line in File.ReadAllLines($"/proc/{pid}/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        throw new InvalidOperationException($"no VmHWM line for {pid}");
+    }
+
     /// <summary>Pids of `letterbox daemon` processes whose command line names this data directory.</summary>
     public static List<int> ChildrenOf(string dataDirectory)
     {

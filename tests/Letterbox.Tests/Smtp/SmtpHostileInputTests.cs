@@ -94,6 +94,42 @@ public sealed class SmtpHostileInputTests : IDisposable
     }
 
     [Fact]
+    public async Task Memory_stays_bounded_under_parallel_floods()
+    {
+        // Eight clients at once each send 16 MB as one line, 16 MB of pipelined commands, and a
+        // message past the size limit: a server that buffered any of it would pass 256 MB of RSS.
+        const int clients = 8, megabytes = 16;
+        var chunk = Encoding.ASCII.GetBytes(new string('x', 1 << 20));
+        var rcpts = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("RCPT TO:<demo@example.test>\r\n", (1 << 20) / 29)));
+        var floods = Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
+        {
+            using var t = Open();
+            for (int m = 0; m < megabytes; m++)
+                t.Send(chunk);
+            t.Send("\r\n");
+            Assert.StartsWith("500 5.5.2 Line too long", t.Reply());
+            Assert.StartsWith("250 ", t.Command("MAIL FROM:<a@example.org>"));
+            var reader = Task.Run(() => { while (!t.Closed()) { } });   // drain replies as they come
+            try
+            {
+                for (int m = 0; m < megabytes; m++)
+                    t.Send(rcpts);
+                t.Send("QUIT\r\n");
+            }
+            catch (IOException)
+            {
+                // Past the recipient limit every RCPT is an error, and after max_errors the server hangs up.
+            }
+            await reader.WaitAsync(TimeSpan.FromMinutes(2)); // the server answered the flood and closed
+        })).ToArray();
+        await Task.WhenAll(floods).WaitAsync(TimeSpan.FromMinutes(4));
+
+        long peak = Native.PeakRssBytes(Native.DaemonPid("smtp", _lb.DataDirectory));
+        Assert.True(peak < 256L << 20, $"peak RSS of the smtp daemon: {peak >> 20} MiB");
+        AssertStillServing();
+    }
+
+    [Fact]
     public void Binary_garbage_gets_errors_then_a_clean_close()
     {
         using var t = new SmtpTranscript(_lb.SmtpPort);

@@ -13,7 +13,14 @@ public sealed class MessageInspector(Stream inner, long maxHeaderSize) : Stream
     private int _blankLineState = 2;
     private bool _inHeader = true;
 
+    private static readonly byte[] Received = "received:"u8.ToArray();
+    // How much of "Received:" the current header line has matched from its start; -1: not this line.
+    private int _receivedMatch;
+
     public bool HeaderTooLarge { get; private set; }
+
+    /// <summary>Received header fields seen: the hop count that stops mail loops (RFC 5321 §6.3).</summary>
+    public int ReceivedCount { get; private set; }
     public bool HasNul { get; private set; }
     public bool HasEightBit { get; private set; }
 
@@ -33,6 +40,21 @@ public sealed class MessageInspector(Stream inner, long maxHeaderSize) : Stream
         foreach (byte b in buffer)
         {
             _headerBytes++;
+            bool atLineStart = _blankLineState == 2;
+            if (atLineStart)
+                _receivedMatch = 0;
+            if (_receivedMatch >= 0 && _receivedMatch < Received.Length)
+            {
+                if ((b | 0x20) == Received[_receivedMatch] || (b == (byte)':' && Received[_receivedMatch] == (byte)':'))
+                {
+                    if (++_receivedMatch == Received.Length)
+                        ReceivedCount++;
+                }
+                else
+                {
+                    _receivedMatch = -1;
+                }
+            }
             _blankLineState = (_blankLineState, b) switch
             {
                 (0, (byte)'\r') or (2, (byte)'\r') => _blankLineState + 1,

@@ -1,12 +1,16 @@
 using Letterbox.Config;
+using Letterbox.Delivery.Dkim;
+using Letterbox.Delivery.Queue;
+using Letterbox.Store.Keys;
 using Letterbox.Net.Tls;
 using Letterbox.Store;
 
 namespace Letterbox.Daemons.Smtp;
 
 /// <summary>
-/// The SMTP daemon: port 25 (MX) for now; submission (587, 465) joins it with AUTH. It accepts
-/// mail for our domains only and delivers it into the users' Maildirs before answering 250.
+/// The SMTP daemon: port 25 (MX), which accepts mail for our domains only and delivers it into the
+/// users' Maildirs before answering 250; and submission, 587 (STARTTLS) and 465 (implicit TLS), where
+/// logged-in users send anywhere through the outbound queue, DKIM-signed.
 /// </summary>
 public sealed class SmtpDaemon : IDaemon
 {
@@ -32,6 +36,12 @@ public sealed class SmtpDaemon : IDaemon
         var certificate = Certificates.For(config, context.DataDirectory);
         var options = SmtpServerOptions.From(config);
         var limiter = new ConnectionLimiter(config.Smtp.MaxConnections, config.Smtp.MaxConnectionsPerIp);
+        Authenticator.DeclareMetrics(metrics);
+        var submission = new Submission(
+            new Authenticator(accounts, metrics, context.Log),
+            new OutboundQueue(context.DataDirectory),
+            new MessageSigner(new DkimKeyStore(context.DataDirectory)),
+            new SendRateLimit(config.Smtp.MaxMessagesPerHour));
 
         await TcpAcceptor.RunAsync(context.Listeners, async (socket, listener, ct) =>
         {
@@ -48,7 +58,13 @@ public sealed class SmtpDaemon : IDaemon
                     return;
                 }
                 metrics.Set("letterbox_smtp_sessions", limiter.Open);
-                await new SmtpSession(socket, options, store, certificate, metrics, context.Log).RunAsync(ct);
+                var role = listener.Spec.Name switch
+                {
+                    "submission" => SmtpRole.Submission,
+                    "submissions" => SmtpRole.Submissions,
+                    _ => SmtpRole.Mx,
+                };
+                await new SmtpSession(socket, role, options, store, certificate, submission, metrics, context.Log).RunAsync(ct);
                 metrics.Set("letterbox_smtp_sessions", limiter.Open - 1);
             }
         }, context.Log, stopping);

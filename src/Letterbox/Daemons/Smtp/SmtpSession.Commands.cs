@@ -11,7 +11,12 @@ public sealed partial class SmtpSession
 
     private async Task<CommandOutcome> HandleCommandAsync(ReadOnlySequence<byte> line)
     {
-        var context = new SmtpParseContext(Advertised) { TransactionSmtpUtf8 = _transaction?.SmtpUtf8 ?? false };
+        var context = new SmtpParseContext(Advertised)
+        {
+            TransactionSmtpUtf8 = _transaction?.SmtpUtf8 ?? false,
+            // Known mechanisms reach OnAuthAsync even before TLS, to be told why they cannot be used.
+            AuthMechanisms = _role == SmtpRole.Mx ? null : Mechanisms,
+        };
         var parsed = SmtpCommandParser.Parse(line, context);
 
         // The state check comes before argument errors: "MAIL" out of order is a sequence error
@@ -46,7 +51,7 @@ public sealed partial class SmtpSession
             case MailCommand mail: OnMail(mail); break;
             case RcptCommand rcpt: OnRcpt(rcpt); break;
             case BdatCommand bdat: OnBdat(bdat); break;
-            case AuthCommand: Error(503, EnhancedStatus.InvalidCommand, "Error: authentication not enabled on this port"); break;
+            case AuthCommand auth: await OnAuthAsync(auth); break;
             case TextCommand text:
                 switch (text.Verb)
                 {
@@ -62,7 +67,6 @@ public sealed partial class SmtpSession
                 }
                 break;
         }
-        await Task.CompletedTask;
         return CommandOutcome.Continue;
     }
 
@@ -93,7 +97,7 @@ public sealed partial class SmtpSession
         _esmtp = helo.IsExtended;
         _state = State.Greeted;
         if (helo.IsExtended)
-            Reply(SmtpEhloReply.Create(_options.Hostname, Advertised, _tls is not null, _options.MaxMessageSize));
+            Reply(SmtpEhloReply.Create(_options.Hostname, Advertised, _tls is not null, _options.MaxMessageSize, OfferedMechanisms));
         else
             Reply(250, null, _options.Hostname);
     }
@@ -107,6 +111,8 @@ public sealed partial class SmtpSession
             Error(552, EnhancedStatus.MessageTooBig, "Message size exceeds fixed maximum message size");
             return;
         }
+        if (_role != SmtpRole.Mx && !MaySend(mail.ReversePath))
+            return;
         _transaction = new Transaction(mail.ReversePath, mail.Parameters.SmtpUtf8, mail.Parameters.Body);
         _state = State.Mail;
         Reply(250, EnhancedStatus.OtherAddress, "Ok");
@@ -131,16 +137,24 @@ public sealed partial class SmtpSession
         var resolution = _store.Accounts.Resolve(text);
         switch (resolution.Kind)
         {
+            case ResolutionKind.NotOurDomain when _user is not null || IsTrustedClient:
+                // An authenticated user's mail for the rest of the world, or a device's on a network
+                // the operator listed in smtp.trusted_networks: the outbound queue carries it.
+                tx.Recipients.Add(new Recipient(text, [], [text]));
+                _state = State.Rcpt;
+                Reply(250, EnhancedStatus.DestinationValid, "Ok");
+                return;
             case ResolutionKind.NotOurDomain:
                 // Never an open relay: without authentication we take mail only for our domains.
                 _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "relay_denied"));
                 Error(554, EnhancedStatus.DeliveryNotAuthorized, $"<{text}>: Relay access denied");
                 return;
             case ResolutionKind.Local:
+            case ResolutionKind.Forward:
+                // An alias may also point elsewhere: those copies go through the outbound queue.
                 break;
             default:
-                // Unknown here, or only forwarded elsewhere (forwarding comes with the outbound queue):
-                // refused now, so we never accept and bounce later (no backscatter).
+                // Unknown here: refused now, so we never accept and bounce later (no backscatter).
                 _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "unknown_user"));
                 Error(550, EnhancedStatus.BadDestinationMailbox, $"<{text}>: Recipient address rejected: User unknown");
                 return;
@@ -154,10 +168,42 @@ public sealed partial class SmtpSession
                 return;
             }
         }
-        tx.Recipients.Add(new Recipient(text, resolution.Mailboxes));
+        tx.Recipients.Add(new Recipient(text, resolution.Mailboxes, resolution.Forwards));
         _state = State.Rcpt;
         Reply(250, EnhancedStatus.DestinationValid, "Ok");
     }
+
+    /// <summary>
+    /// Submission (RFC 6409 §4.3, §6.1): MAIL only after AUTH, and only from an address that delivers
+    /// to the logged-in user (their own, plus-tagged, an alias of theirs, a domain alias), so that
+    /// no user sends as another and the DKIM signature we add is honest. Replies and returns false otherwise.
+    /// </summary>
+    private bool MaySend(SmtpAddress sender)
+    {
+        if (_user is null)
+        {
+            _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "auth_required"));
+            Error(530, EnhancedStatus.OtherSecurity, "Authentication required");
+            return false;
+        }
+        if (sender.IsNull || !_store.Accounts.MaySendAs(_user.Address, sender.ToString()))
+        {
+            _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "sender_not_owned"));
+            _log.Info("sender refused", ("conn", _id), ("client", _client), ("user", _user.Address), ("from", sender.ToPath()));
+            Error(553, EnhancedStatus.DeliveryNotAuthorized, $"{sender.ToPath()}: Sender address not owned by user {_user.Address}");
+            return false;
+        }
+        if (!_submission!.RateLimit.Allows(_user.Address))
+        {
+            _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "rate_limit"));
+            _log.Warn("send rate limit reached", ("conn", _id), ("client", _client), ("user", _user.Address));
+            Error(451, EnhancedStatus.DeliveryNotAuthorized, "Sending rate limit exceeded, try again later");
+            return false;
+        }
+        return true;
+    }
+
+    private bool IsTrustedClient => _options.TrustedNetworks.Any(n => n.Contains(_client));
 
     private void OnRset()
     {

@@ -13,7 +13,11 @@ namespace Letterbox.Daemons.Smtp;
 /// </summary>
 public sealed partial class SmtpSession
 {
-    private sealed record Recipient(string Address, IReadOnlyList<Mailbox> Mailboxes);
+    /// <summary>
+    /// A recipient of the transaction: the local mailboxes it delivers to, and the addresses elsewhere
+    /// the outbound queue takes it to (an alias's forwards; the address itself on submission).
+    /// </summary>
+    private sealed record Recipient(string Address, IReadOnlyList<Mailbox> Mailboxes, IReadOnlyList<string> Remote);
 
     private sealed class Transaction(SmtpAddress sender, bool smtpUtf8, SmtpBodyType body) : IDisposable
     {
@@ -33,6 +37,9 @@ public sealed partial class SmtpSession
     private SmtpChunkReader? _chunk;
     private bool _bdatInProgress;
     private bool _discardingChunk;
+
+    /// <summary>RFC 5321 §6.3: a message with this many Received fields is looping (Postfix's hopcount_limit).</summary>
+    private const int MaxHops = 50;
 
     private void ResetTransaction()
     {
@@ -88,7 +95,8 @@ public sealed partial class SmtpSession
         var tx = _transaction!;
         var mailboxes = Mailboxes(tx);
         // One mailbox (the usual case): write straight into its tmp/, so delivery is a rename.
-        tx.Message = mailboxes.Count == 1
+        // Submitted mail gets headers of its own (signatures) and may go out too: it is spooled.
+        tx.Message = mailboxes.Count == 1 && _user is null && tx.Recipients.All(r => r.Remote.Count == 0)
             ? _store.BeginDelivery(mailboxes[0], DeliveryHeader(tx, mailboxes[0]), _options.MaxMessageSize + 8192)
             : _store.BeginMessage(_options.MaxMessageSize + 8192);
         tx.Inspector = new MessageInspector(tx.Message.Body, _options.MaxHeaderSize + 8192);
@@ -125,13 +133,13 @@ public sealed partial class SmtpSession
     }
 
     /// <summary>The end of the content: check it, deliver it, answer. Always leaves a clean transaction state.</summary>
-    private Task FinishMessageAsync()
+    private async Task FinishMessageAsync()
     {
         var tx = _transaction!;
         _mode = Mode.Command;
         try
         {
-            var reply = Check(tx) ?? Deliver(tx);
+            var reply = Check(tx) ?? (IsSubmission(tx) ? await SubmitAsync(tx) : await DeliverAsync(tx, null));
             if (reply.IsPositive)
                 Reply(reply);
             else
@@ -141,7 +149,6 @@ public sealed partial class SmtpSession
         {
             ResetTransaction();
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>What makes a complete message unacceptable, in the order a client can act on.</summary>
@@ -157,6 +164,8 @@ public sealed partial class SmtpSession
             (reason, reply) = ("size", SmtpReplies.MessageTooBig);
         else if (tx.Inspector!.HeaderTooLarge)
             (reason, reply) = ("header_size", new SmtpReply(552, EnhancedStatus.MessageTooBig, "Message header size exceeds limit"));
+        else if (tx.Inspector.ReceivedCount > MaxHops)
+            (reason, reply) = ("loop", new SmtpReply(554, EnhancedStatus.RoutingLoop, "Too many hops: mail loop detected"));
         else if (tx.Inspector.HasNul)
             (reason, reply) = ("nul", new SmtpReply(554, EnhancedStatus.OtherMedia, "Message contains NUL characters"));
         if (reply is null)
@@ -166,7 +175,43 @@ public sealed partial class SmtpSession
         return reply;
     }
 
-    private SmtpReply Deliver(Transaction tx)
+    /// <summary>
+    /// Queues the copies for other hosts, then delivers to our mailboxes; all or nothing, so a
+    /// client told 451 can send again without anyone getting it twice. <paramref name="extraHeader"/>
+    /// (signatures, added Message-ID/Date) goes in front of every copy.
+    /// </summary>
+    private async Task<SmtpReply> DeliverAsync(Transaction tx, byte[]? extraHeader)
+    {
+        var remote = tx.Recipients.SelectMany(r => r.Remote).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        string? queued = null;
+        if (remote.Count > 0)
+        {
+            if (_submission is null)
+                return new SmtpReply(451, EnhancedStatus.OtherMailSystem, "Error: no outbound queue, try again later");
+            try
+            {
+                tx.Inspector!.Flush();
+                queued = await _submission.Queue.EnqueueAsync(tx.Sender.ToString(), remote, extraHeader ?? [], tx.Message!.SpoolPath, _user?.Address, CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.Warn("queueing failed", ("conn", _id), ("error", e.Message));
+                _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "storage"));
+                return new SmtpReply(451, EnhancedStatus.OtherMailSystem, "Error: queue file write error, try again later");
+            }
+        }
+        var reply = Deliver(tx, extraHeader);
+        if (queued is not null)
+        {
+            if (reply.IsPositive)
+                _log.Info("message queued", ("conn", _id), ("user", _user?.Address), ("from", tx.Sender.ToPath()), ("queue_id", queued), ("remote_rcpts", remote.Count));
+            else
+                _submission!.Queue.Remove(queued); // the client will send again: the queued copy must not go out too
+        }
+        return reply;
+    }
+
+    private SmtpReply Deliver(Transaction tx, byte[]? extraHeader)
     {
         var started = DateTime.UtcNow;
         var message = tx.Message!;
@@ -174,7 +219,8 @@ public sealed partial class SmtpSession
         var mailboxes = Mailboxes(tx);
         try
         {
-            message.Commit(mailboxes, mailbox => DeliveryHeader(tx, mailbox));
+            if (mailboxes.Count > 0)
+                message.Commit(mailboxes, mailbox => extraHeader is null ? DeliveryHeader(tx, mailbox) : [.. DeliveryHeader(tx, mailbox), .. extraHeader]);
         }
         catch (DeliveryException e)
         {
@@ -213,7 +259,8 @@ public sealed partial class SmtpSession
     /// </summary>
     private string ReceivedHeader(Transaction tx)
     {
-        string with = (tx.SmtpUtf8 ? "UTF8SMTP" : _esmtp ? "ESMTP" : "SMTP") + (_tls is not null ? "S" : "");
+        // RFC 3848: ESMTPS with TLS, ESMTPSA when also authenticated.
+        string with = (tx.SmtpUtf8 ? "UTF8SMTP" : _esmtp ? "ESMTP" : "SMTP") + (_tls is not null ? "S" : "") + (_user is not null ? "A" : "");
         var sb = new StringBuilder("Received: from ");
         sb.Append(_helo ?? "unknown").Append(" ([").Append(_client).Append("])\r\n");
         sb.Append("\tby ").Append(_options.Hostname).Append(" (Letterbox) with ").Append(with).Append(" id ").Append(_id).Append('.').Append(_messages + 1);

@@ -21,9 +21,11 @@ namespace Letterbox.Daemons.Smtp;
 public sealed partial class SmtpSession
 {
     private enum State { Connected, Greeted, Mail, Rcpt }
-    private enum Mode { Command, Data, Bdat, Quit }
+    private enum Mode { Command, AuthResponse, Data, Bdat, Quit }
 
     private readonly SmtpServerOptions _options;
+    private readonly SmtpRole _role;
+    private readonly Submission? _submission;
     private readonly MailStore _store;
     private readonly CertificateSource? _certificate;
     private readonly Metrics _metrics;
@@ -44,9 +46,12 @@ public sealed partial class SmtpSession
     private SslStream? _tls;
     private int _commands, _errors, _messages;
 
-    public SmtpSession(Socket socket, SmtpServerOptions options, MailStore store, CertificateSource? certificate, Metrics metrics, Log log)
+    public SmtpSession(Socket socket, SmtpRole role, SmtpServerOptions options, MailStore store, CertificateSource? certificate,
+        Submission? submission, Metrics metrics, Log log)
     {
         _socket = socket;
+        _role = role;
+        _submission = submission;
         _options = options;
         _store = store;
         _certificate = certificate;
@@ -59,13 +64,19 @@ public sealed partial class SmtpSession
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
     }
 
-    private SmtpExtensions Advertised => SmtpEhloReply.Advertised(_options.Extensions & ~(_certificate is null ? SmtpExtensions.StartTls : 0), _tls is not null, false);
+    private SmtpExtensions Enabled =>
+        _options.Extensions & ~(_certificate is null ? SmtpExtensions.StartTls : 0) | (_role == SmtpRole.Mx ? 0 : SmtpExtensions.Auth);
+
+    private SmtpExtensions Advertised => SmtpEhloReply.Advertised(Enabled, _tls is not null, OfferedMechanisms.Count > 0);
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        _log.Info("connect", ("conn", _id), ("client", _client));
+        _log.Info("connect", ("conn", _id), ("client", _client), ("port", _role.ToString().ToLowerInvariant()));
         try
         {
+            // RFC 8314 §3.3: on port 465 TLS starts at once, before the banner.
+            if (_role == SmtpRole.Submissions && (_certificate is null || !await StartTlsAsync(0, stopping)))
+                return;
             if (!await GreetAsync(stopping))
                 return;
             await ServeAsync(stopping);
@@ -88,7 +99,7 @@ public sealed partial class SmtpSession
     /// </summary>
     private async Task<bool> GreetAsync(CancellationToken stopping)
     {
-        if (_options.GreetPause > TimeSpan.Zero)
+        if (_options.GreetPause > TimeSpan.Zero && _role == SmtpRole.Mx)
             await Task.Delay(_options.GreetPause, stopping);
         if (_socket.Available > 0)
         {
@@ -182,6 +193,24 @@ public sealed partial class SmtpSession
             }
 
             var line = _lines.Read(buffer);
+            if (_mode == Mode.AuthResponse)
+            {
+                if (line.Status == SmtpLineStatus.NeedMore)
+                    return (buffer.Slice(line.Consumed).Start, false);
+                var response = buffer.Slice(0, line.LineLength);
+                buffer = buffer.Slice(line.Consumed);
+                if (line.Status == SmtpLineStatus.LineTooLong)
+                {
+                    _mode = Mode.Command;
+                    _authMechanism = null;
+                    Error(500, EnhancedStatus.AuthenticationLineTooLong, "Authentication exchange line is too long");
+                }
+                else
+                {
+                    await OnAuthResponseAsync(response);
+                }
+                continue;
+            }
             if (line.Status == SmtpLineStatus.NeedMore)
             {
                 buffer = buffer.Slice(line.Consumed); // a too-long line is dropped as it arrives
