@@ -50,8 +50,7 @@ if ! command -v smtp-source >/dev/null || ! command -v postfix >/dev/null; then
 fi
 [ "$(id -u)" = 0 ] || { echo "run as root: the private Postfix instance needs it" >&2; exit 1; }
 
-now_ms() { date +%s%3N; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source bench/lib.sh
 
 # The Letterbox offset moves every Letterbox port; Postfix listens at offset + 2525.
 for _ in $(seq 20); do
@@ -87,36 +86,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Every pid in the tree under $1, $1 included.
-tree_pids() {
-  ps -e -o pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      inside[root] = 1; grown = 1
-      while (grown) { grown = 0; for (p in parent) if (!(p in inside) && (parent[p] in inside)) { inside[p] = 1; grown = 1 } }
-      for (p in inside) if (p in parent) print p
-    }'
-}
-# "RSS PSS" in KiB summed over the tree under $1.
-tree_mem() {
-  tree_pids "$1" | awk '
-    { f = "/proc/" $1 "/smaps_rollup"
-      while ((getline line < f) > 0) { split(line, w, " "); if (w[1] == "Rss:") rss += w[2]; if (w[1] == "Pss:") pss += w[2] }
-      close(f) }
-    END { print rss + 0, pss + 0 }'
-}
-# Samples the tree under $1 every 0.2 s (at most $3 s) and keeps the peaks in $2 as "RSS PSS".
-sample_peaks() {
-  local peak_rss=0 peak_pss=0 rss pss
-  for _ in $(seq $(($3 * 5))); do
-    read -r rss pss < <(tree_mem "$1")
-    [ "$rss" -gt "$peak_rss" ] && peak_rss=$rss
-    [ "$pss" -gt "$peak_pss" ] && peak_pss=$pss
-    echo "$peak_rss $peak_pss" > "$2.tmp" && mv "$2.tmp" "$2"
-    sleep 0.2
-  done
-}
-count_new() { ls -U "$1" 2>/dev/null | wc -l; }
 
 # --- Letterbox ------------------------------------------------------------------------------------
 printf '[smtp]\nmax_connections_per_ip = 200\nmax_connections = 500\n' > "$work/letterbox.toml"
@@ -164,7 +133,7 @@ run_one() {
     > "$work/source.$name.$box.log" 2>&1 || rc=$?
   t_ack=$(now_ms)
   # Bounded wait for the last delivery: the run's deadline, polled every 50 ms.
-  while n=$(count_new "$newdir"); [ "$n" -lt "$messages" ] && [ $(( $(now_ms) - t0 )) -lt $((run_timeout * 1000)) ]; do
+  while n=$(count_files "$newdir"); [ "$n" -lt "$messages" ] && [ $(( $(now_ms) - t0 )) -lt $((run_timeout * 1000)) ]; do
     sleep 0.05
   done
   t_done=$(now_ms)
@@ -194,7 +163,7 @@ for port in "$lb_port" "$pf_port"; do
     -t warmup@example.test "127.0.0.1:$port" > "$work/source.warmup.$port.log" 2>&1 \
     || { echo "warm-up against 127.0.0.1:$port failed:" >&2; cat "$work/source.warmup.$port.log" >&2; exit 1; }
 done
-for _ in $(seq 300); do [ "$(count_new "$pf/vmail/example.test/warmup/new")" -ge 100 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(count_files "$pf/vmail/example.test/warmup/new")" -ge 100 ] && break; sleep 0.1; done
 
 # Rounds alternate which server goes first, so neither always runs on the warmer or quieter machine.
 declare -A res

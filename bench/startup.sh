@@ -14,7 +14,7 @@ port=$((offset + 80))
 data=$(mktemp -d /tmp/letterbox-bench.XXXXXX)
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 
-now_ms() { date +%s%3N; }
+source "$(dirname "$0")/lib.sh"
 listen_ms=(); ready_ms=()
 for i in $(seq "$runs"); do
   rm -rf "$data"/*

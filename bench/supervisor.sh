@@ -8,7 +8,7 @@ bin=$(readlink -f "${1:-artifacts/publish/letterbox}")
 offset=$(( 20000 + RANDOM % 20000 ))
 data=$(mktemp -d /tmp/letterbox-bench.XXXXXX)
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-now_ms() { date +%s%3N; }
+source "$(dirname "$0")/lib.sh"
 http_pid() { "$bin" status --data "$data" 2>/dev/null | awk -F'[:,]' '/"pid"/ {gsub(/ /,"",$2); print $2; exit}'; }
 healthy_other_than() { # wait (bounded: 60 s) until a healthy http daemon with another pid answers /healthz
   for _ in $(seq 600); do
