@@ -25,6 +25,8 @@ public static class RunCommand
         var settings = result.Config!;
         Log.MinimumLevel = LevelOf(settings.Log.Level);
         var log = new Log("supervisor");
+        // Daemons without a socket (queue) are probed through the heartbeat files they leave here.
+        HealthProbes.RunDirectory = Path.Combine(dataDirectory, "run");
 
         UnixUser? daemonUser = null;
         if (dropPrivileges && UnixUser.IsRoot)

@@ -100,6 +100,24 @@ public sealed class SupervisorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_hung_queue_daemon_is_caught_by_its_stale_heartbeat_and_replaced()
+    {
+        // The queue daemon has no socket: its probe is the heartbeat file its loop touches.
+        using var lb = LetterboxProcess.StartDev(_data, out _);
+        static JsonElement Queue(JsonElement s) => s.GetProperty("daemons").GetProperty("queue");
+        WaitFor(lb, s => Queue(s).GetProperty("healthy").GetBoolean(), "queue daemon healthy", TimeSpan.FromSeconds(30));
+        int pid = Queue(Status(lb)).GetProperty("pid").GetInt32();
+
+        Assert.True(Native.Kill(pid, Native.SIGSTOP));
+
+        var after = WaitFor(lb, s => Queue(s).GetProperty("healthy").GetBoolean() && Queue(s).GetProperty("pid").GetInt32() != pid,
+            "stopped queue daemon not replaced", TimeSpan.FromSeconds(60));
+        Assert.False(Native.IsAlive(pid));
+        Assert.Contains(lb.Lines, l => l.Contains("daemon not answering; killing it") && l.Contains($"pid={pid}"));
+        Assert.Equal(1, Queue(after).GetProperty("restarts").GetInt32());
+    }
+
+    [Fact]
     public void Connections_made_while_a_daemon_restarts_are_served_not_refused()
     {
         using var lb = LetterboxProcess.StartDev(_data, out int offset);
