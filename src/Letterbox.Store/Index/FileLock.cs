@@ -22,6 +22,7 @@ internal sealed partial class FileLock : IDisposable
 
     private const int O_RDWR = 2;
     private const int O_CREAT = 0x40;
+    private const int O_EXCL = 0x80;
     private const int O_CLOEXEC = 0x80000;
     private const int LOCK_EX = 2;
     private const int LOCK_NB = 4;
@@ -87,6 +88,48 @@ internal sealed partial class FileLock : IDisposable
             handle.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Locks an existing file without waiting: null when it is missing or another holder has it.
+    /// For files that are deleted by their holder (move journals), so the caller must check the
+    /// path still exists once it holds the lock.
+    /// </summary>
+    public static FileLock? TryAcquireExisting(string path)
+    {
+        int fd = Open(path, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return null;
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        while (Flock(handle, LOCK_EX | LOCK_NB) != 0)
+        {
+            if (Marshal.GetLastPInvokeError() != Posix.EINTR)
+            {
+                handle.Dispose();
+                return null;
+            }
+        }
+        return new FileLock(handle);
+    }
+
+    /// <summary>Creates <paramref name="path"/> (0600, must not exist) and locks it; nobody else can hold it yet.</summary>
+    public static FileLock CreateNew(string path)
+    {
+        int fd = Open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0x180);
+        if (fd < 0)
+        {
+            throw Posix.Failure("open", path, Marshal.GetLastPInvokeError());
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (Flock(handle, LOCK_EX | LOCK_NB) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw Posix.Failure("flock", path, errno);
+        }
+        return new FileLock(handle);
     }
 
     /// <summary>fsync(2) of the lock file's content.</summary>

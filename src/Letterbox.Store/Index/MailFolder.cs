@@ -232,21 +232,32 @@ public sealed class MailFolder
         ArgumentNullException.ThrowIfNull(uids);
         ThrowIfReadOnly();
         var target = owner.Resolve(destination);
-        var (copy, _) = Copy(target, uids);
-        var moved = new HashSet<uint>(copy.Uids.Select(p => p.Source));
-        var changes = folder.Update(tx =>
+        MoveJournal? journal = null;
+        try
         {
-            CheckValidity(tx);
-            foreach (uint uid in moved)
+            var (copy, _) = Copy(target, uids, staged => journal = MoveJournal.Begin(folder.Directory, target.Directory, staged));
+            journal?.MarkCommitted();
+            var moved = new HashSet<uint>(copy.Uids.Select(p => p.Source));
+            var changes = folder.Update(tx =>
             {
-                if (tx.Find(uid) is IndexEntry entry)
+                CheckValidity(tx);
+                foreach (uint uid in moved)
                 {
-                    tx.Delete(entry);
+                    if (tx.Find(uid) is IndexEntry entry)
+                    {
+                        tx.Delete(entry);
+                    }
                 }
-            }
-            return Catch(tx, Claim(tx), reportExpunges: true);
-        });
-        return new MoveResult(copy, changes);
+                return Catch(tx, Claim(tx), reportExpunges: true);
+            });
+            journal?.Complete();
+            return new MoveResult(copy, changes);
+        }
+        finally
+        {
+            // Not completed: the journal stays, and the next transaction here finishes or undoes the move.
+            journal?.Dispose();
+        }
     }
 
     /// <summary>
@@ -298,22 +309,28 @@ public sealed class MailFolder
     /// hard-link each file into the destination's tmp/; then under the destination's lock,
     /// rename them into cur/ with their flags and give them UIDs, in source UID order.
     /// </summary>
-    private (CopyResult Result, long Bytes) Copy(MaildirFolder target, IReadOnlyCollection<uint> uids)
+    private (CopyResult Result, long Bytes) Copy(MaildirFolder target, IReadOnlyCollection<uint> uids,
+        Action<IReadOnlyList<(string SourceBase, string TargetName)>>? beforeLinking = null)
     {
         var staged = folder.Update(tx =>
         {
             CheckValidity(tx);
             var list = new List<Staged>();
+            var planned = new List<(IndexEntry Entry, string Name)>();
+            foreach (uint uid in uids.Distinct().Order())
+            {
+                if (IndexOf(uid) >= 0 && tx.Find(uid) is IndexEntry found)
+                {
+                    planned.Add((found, string.Create(CultureInfo.InvariantCulture, $"{MaildirName.Unique()},S={found.Size}")));
+                }
+            }
+            // MOVE writes its journal here: under the source's lock, before the first link.
+            beforeLinking?.Invoke(planned.Select(p => (p.Entry.BaseName, p.Name)).ToList());
             try
             {
-                foreach (uint uid in uids.Distinct().Order())
+                foreach (var (entry, name) in planned)
                 {
-                    var entry = IndexOf(uid) < 0 ? null : tx.Find(uid);
-                    if (entry is null)
-                    {
-                        continue;
-                    }
-                    string name = string.Create(CultureInfo.InvariantCulture, $"{MaildirName.Unique()},S={entry.Size}");
+                    uint uid = entry.Uid;
                     string temp = Path.Combine(target.Directory, "tmp", name);
                     if (!LinkOrCopy(entry.Path(tx.Directory), temp, entry.Date))
                     {
