@@ -55,6 +55,14 @@ public static class ImapCapability
     public const string StatusSize = "STATUS=SIZE";
     /// <summary>RFC 7162 — CONDSTORE: MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, SELECT (CONDSTORE).</summary>
     public const string CondStore = "CONDSTORE";
+    /// <summary>RFC 7162 §3.2 — QRESYNC: ENABLE QRESYNC, SELECT (QRESYNC ...), VANISHED, UID FETCH (... VANISHED).</summary>
+    public const string QResync = "QRESYNC";
+    /// <summary>RFC 9208 — QUOTA: GETQUOTA, GETQUOTAROOT (SETQUOTA only with QUOTASET, not offered).</summary>
+    public const string Quota = "QUOTA";
+    /// <summary>RFC 9208 §5.1 — the STORAGE resource (KiB), with STATUS DELETED-STORAGE.</summary>
+    public const string QuotaResStorage = "QUOTA=RES-STORAGE";
+    /// <summary>RFC 4978 — COMPRESS=DEFLATE: raw DEFLATE (RFC 1951) both ways after COMPRESS DEFLATE.</summary>
+    public const string CompressDeflate = "COMPRESS=DEFLATE";
     /// <summary>RFC 7889 — APPENDLIMIT; "APPENDLIMIT=n" when one limit holds for every mailbox (see <see cref="AppendLimitOf"/>).</summary>
     public const string AppendLimit = "APPENDLIMIT";
     /// <summary>RFC 6855 — UTF8=ACCEPT (an ENABLE argument): UTF-8 mailbox names and quoted strings.</summary>

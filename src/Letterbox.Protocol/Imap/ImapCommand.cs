@@ -46,6 +46,14 @@ public enum ImapCommandKind
     Move,
     /// <summary>RFC 2971.</summary>
     Id,
+    /// <summary>RFC 9208 §4.2: GETQUOTA quota-root.</summary>
+    GetQuota,
+    /// <summary>RFC 9208 §4.3: GETQUOTAROOT mailbox.</summary>
+    GetQuotaRoot,
+    /// <summary>RFC 9208 §4.1: SETQUOTA quota-root (resource limit ...).</summary>
+    SetQuota,
+    /// <summary>RFC 4978: COMPRESS algorithm.</summary>
+    Compress,
 }
 
 /// <summary>A parsed command. Match on the subtype, or dispatch on <see cref="Kind"/>.</summary>
@@ -78,11 +86,19 @@ public sealed record ImapLoginCommand(string Tag, string UserName, string Passwo
 /// <summary>ENABLE capability... (RFC 5161, RFC 9051 §6.3.1); names as sent (compare case-insensitively).</summary>
 public sealed record ImapEnableCommand(string Tag, IReadOnlyList<string> Capabilities) : ImapCommand(Tag, ImapCommandKind.Enable);
 
-/// <summary>SELECT or EXAMINE mailbox [(CONDSTORE)] (RFC 9051 §6.3.2, RFC 7162 §3.1.8).</summary>
-public sealed record ImapSelectCommand(string Tag, ImapCommandKind Kind, string Mailbox, bool CondStore) : ImapCommand(Tag, Kind)
+/// <summary>SELECT or EXAMINE mailbox [(CONDSTORE / QRESYNC (...))] (RFC 9051 §6.3.2, RFC 7162 §3.1.8, §3.2.5).</summary>
+public sealed record ImapSelectCommand(string Tag, ImapCommandKind Kind, string Mailbox, bool CondStore, ImapQResync? QResync = null) : ImapCommand(Tag, Kind)
 {
     public bool IsReadOnly => Kind == ImapCommandKind.Examine;
 }
+
+/// <summary>
+/// The QRESYNC select parameter (RFC 7162 §3.2.5): what the client cached. <see cref="KnownUids"/> is
+/// null when not sent; <see cref="KnownSequenceNumbers"/> and <see cref="KnownSequenceUids"/> (the
+/// seq-match-data) are both null or both set.
+/// </summary>
+public sealed record ImapQResync(uint UidValidity, ulong ModSeq, ImapSequenceSet? KnownUids,
+    ImapSequenceSet? KnownSequenceNumbers, ImapSequenceSet? KnownSequenceUids);
 
 /// <summary>CREATE, DELETE, SUBSCRIBE or UNSUBSCRIBE mailbox.</summary>
 public sealed record ImapMailboxCommand(string Tag, ImapCommandKind Kind, string Mailbox) : ImapCommand(Tag, Kind);
@@ -155,8 +171,9 @@ public sealed record ImapStatusCommand(string Tag, string Mailbox, ImapStatusIte
 /// caller through <see cref="ImapReadStatus.MessageData"/>; this says how long it is and whether it
 /// was a literal8 (RFC 3516 §4.4: may hold NUL octets and binary content).
 /// </summary>
+/// <param name="Utf8">Sent as <c>UTF8 (~{n})</c> (RFC 6855 §4): only after ENABLE UTF8=ACCEPT.</param>
 public sealed record ImapAppendCommand(string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? InternalDate,
-    long MessageLength, bool IsBinary) : ImapCommand(Tag, ImapCommandKind.Append);
+    long MessageLength, bool IsBinary, bool Utf8 = false) : ImapCommand(Tag, ImapCommandKind.Append);
 
 /// <summary>EXPUNGE, or UID EXPUNGE set (RFC 4315 §2.1, RFC 9051 §6.4.9).</summary>
 public sealed record ImapExpungeCommand(string Tag, ImapSequenceSet? UidSet) : ImapCommand(Tag, ImapCommandKind.Expunge)
@@ -191,7 +208,9 @@ public sealed record ImapSearchCommand(string Tag, bool IsUid, ImapSearchReturn 
 /// [UID] FETCH set items [(CHANGEDSINCE n)] (RFC 9051 §6.4.5, RFC 7162 §3.1.4). The macros ALL, FAST
 /// and FULL are expanded into their items.
 /// </summary>
-public sealed record ImapFetchCommand(string Tag, bool IsUid, ImapSequenceSet Set, IReadOnlyList<ImapFetchItem> Items, ulong? ChangedSince)
+/// <param name="Vanished">The VANISHED modifier (RFC 7162 §3.2.6): UID FETCH only, with CHANGEDSINCE.</param>
+public sealed record ImapFetchCommand(string Tag, bool IsUid, ImapSequenceSet Set, IReadOnlyList<ImapFetchItem> Items, ulong? ChangedSince,
+    bool Vanished = false)
     : ImapCommand(Tag, ImapCommandKind.Fetch);
 
 /// <summary>How STORE changes the flags.</summary>
@@ -262,3 +281,14 @@ public readonly record struct ImapCommandResult
 
     internal static ImapCommandResult Fail(string? tag, ImapCommandKind kind, ImapStatusResponse error) => new(tag, kind, null, error);
 }
+
+/// <summary>
+/// GETQUOTA root, GETQUOTAROOT mailbox or SETQUOTA root (resource limit ...) (RFC 9208 §4).
+/// <see cref="Argument"/> is the quota root (GETQUOTA, SETQUOTA) or the mailbox (GETQUOTAROOT);
+/// <see cref="Limits"/> only for SETQUOTA, resource names upper-cased.
+/// </summary>
+public sealed record ImapQuotaCommand(string Tag, ImapCommandKind Kind, string Argument, IReadOnlyList<KeyValuePair<string, long>> Limits)
+    : ImapCommand(Tag, Kind);
+
+/// <summary>COMPRESS algorithm (RFC 4978 §3); the algorithm upper-cased.</summary>
+public sealed record ImapCompressCommand(string Tag, string Algorithm) : ImapCommand(Tag, ImapCommandKind.Compress);

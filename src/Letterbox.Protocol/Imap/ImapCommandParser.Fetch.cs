@@ -47,13 +47,21 @@ public static partial class ImapCommandParser
             }
 
             ulong? changedSince = null;
+            bool vanished = false;
             if (MaybeSpace())
             {
                 if (!Expect((byte)'(', "Bad FETCH modifiers"))
                     return null;
                 do
                 {
-                    if (!Name(out var modifier) || modifier != "CHANGEDSINCE")
+                    if (!Name(out var modifier))
+                        return Bad("Unknown FETCH modifier");
+                    if (modifier == "VANISHED" && !vanished)
+                    {
+                        vanished = true; // RFC 7162 §3.2.6
+                        continue;
+                    }
+                    if (modifier != "CHANGEDSINCE")
                         return Bad("Unknown FETCH modifier");
                     if (changedSince is not null)
                         return Bad("Duplicate FETCH modifier");
@@ -65,7 +73,10 @@ public static partial class ImapCommandParser
                 if (!Expect((byte)')', "Bad FETCH modifiers"))
                     return null;
             }
-            return new ImapFetchCommand(Tag, uid, set, items, changedSince);
+            // RFC 7162 §3.2.6: VANISHED only in UID FETCH and only with CHANGEDSINCE; otherwise BAD.
+            if (vanished && (!uid || changedSince is null))
+                return Bad("VANISHED needs UID FETCH with CHANGEDSINCE");
+            return new ImapFetchCommand(Tag, uid, set, items, changedSince, vanished);
         }
 
         // fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822.SIZE" / "BODY" ["STRUCTURE"] / "UID" /

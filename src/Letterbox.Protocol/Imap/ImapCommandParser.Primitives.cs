@@ -18,9 +18,11 @@ public static partial class ImapCommandParser
         private int _pos;
         private int _next; // the next literal not yet taken
         private int _searchKeys;
+        private readonly bool _complete;
 
         public Parser(ImapCommandFrame frame, ImapParseOptions options)
         {
+            _complete = frame.IsComplete;
             _text = frame.Text;
             _literals = frame.Literals;
             _options = options;

@@ -148,6 +148,8 @@ public static partial class ImapCommandParser
                 ImapCommandKind.Store => ParseStore(uid),
                 ImapCommandKind.Copy or ImapCommandKind.Move => ParseCopy(kind, uid),
                 ImapCommandKind.Id => ParseId(),
+                ImapCommandKind.GetQuota or ImapCommandKind.GetQuotaRoot or ImapCommandKind.SetQuota => ParseQuota(kind),
+                ImapCommandKind.Compress => Space() && Name(out var algorithm) ? new ImapCompressCommand(Tag, algorithm) : Bad("Missing compression algorithm"),
                 _ => End() ? new ImapSimpleCommand(Tag, kind) : null,
             };
             if (command is not null && !End())
@@ -192,6 +194,10 @@ public static partial class ImapCommandParser
             "COPY" => ImapCommandKind.Copy,
             "MOVE" => ImapCommandKind.Move,
             "ID" => ImapCommandKind.Id,
+            "GETQUOTA" => ImapCommandKind.GetQuota,
+            "GETQUOTAROOT" => ImapCommandKind.GetQuotaRoot,
+            "SETQUOTA" => ImapCommandKind.SetQuota,
+            "COMPRESS" => ImapCommandKind.Compress,
             _ => ImapCommandKind.Unknown,
         };
 
@@ -249,12 +255,13 @@ public static partial class ImapCommandParser
         }
 
         // select = "SELECT" SP mailbox [select-params]; select-params = SP "(" select-param *(SP select-param) ")"
-        // (RFC 4466 §2.1); the only parameter known is CONDSTORE (RFC 7162 §3.1.8).
+        // (RFC 4466 §2.1); parameters known: CONDSTORE (RFC 7162 §3.1.8) and QRESYNC (RFC 7162 §3.2.5).
         private ImapCommand? ParseSelect(ImapCommandKind kind)
         {
             if (!Space() || !Mailbox(out var mailbox))
                 return null;
             bool condStore = false;
+            ImapQResync? qresync = null;
             if (MaybeSpace())
             {
                 if (!Expect((byte)'(', "Bad SELECT parameters"))
@@ -263,15 +270,58 @@ public static partial class ImapCommandParser
                 {
                     if (!Name(out var param))
                         return Bad("Bad SELECT parameters");
-                    if (param != "CONDSTORE")
+                    if (param == "CONDSTORE")
+                        condStore = true;
+                    else if (param == "QRESYNC" && qresync is null)
+                    {
+                        if (!Space() || !QResyncParameters(out qresync))
+                            return null;
+                    }
+                    else
                         return Bad("Unknown SELECT parameter");
-                    condStore = true;
                 }
                 while (MaybeSpace());
                 if (!Expect((byte)')', "Bad SELECT parameters"))
                     return null;
             }
-            return new ImapSelectCommand(Tag, kind, mailbox, condStore);
+            return new ImapSelectCommand(Tag, kind, mailbox, condStore, qresync);
+        }
+
+        // qresync-param = "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids]
+        //                 [SP seq-match-data] ")"; seq-match-data = "(" known-sequence-set SP known-uid-set ")"
+        // (RFC 7162 §7). known-uids is a sequence-set of UIDs without "*" in spirit; we accept "*" and
+        // resolve it against UIDNEXT like any UID set.
+        private bool QResyncParameters(out ImapQResync? value)
+        {
+            value = null;
+            if (!Expect((byte)'(', "Bad QRESYNC parameters") || !Number(out uint uidValidity, "Bad UIDVALIDITY") || uidValidity == 0
+                || !Space() || !ModSeq(out ulong modSeq, allowZero: false))
+                return Fail("Bad QRESYNC parameters");
+            ImapSequenceSet? known = null, knownSeq = null, knownUids = null;
+            if (MaybeSpace())
+            {
+                if (Peek != '(')
+                {
+                    if (!SequenceSet(out var set) || set.IsSavedResult)
+                        return Fail("Bad QRESYNC known UIDs");
+                    known = set;
+                    if (MaybeSpace() && Peek != '(')
+                        return Fail("Bad QRESYNC parameters");
+                }
+                if (Peek == '(')
+                {
+                    _pos++;
+                    if (!SequenceSet(out var seqs) || seqs.IsSavedResult || !Space() || !SequenceSet(out var uids) || uids.IsSavedResult
+                        || !Expect((byte)')', "Bad QRESYNC sequence match data"))
+                        return Fail("Bad QRESYNC sequence match data");
+                    knownSeq = seqs;
+                    knownUids = uids;
+                }
+            }
+            if (!Expect((byte)')', "Bad QRESYNC parameters"))
+                return false;
+            value = new ImapQResync(uidValidity, modSeq, known, knownSeq, knownUids);
+            return true;
         }
 
         // create = "CREATE" SP mailbox (no create-params: RFC 6154 CREATE-SPECIAL-USE is not offered).
@@ -466,14 +516,65 @@ public static partial class ImapCommandParser
                 if (!Space())
                     return null;
             }
+            // append-data = literal / literal8 / "UTF8" SP "(" literal8 ")" (RFC 6855 §4).
+            bool utf8 = false;
+            if (Peek is 'U' or 'u')
+            {
+                if (!Name(out var ext) || ext != "UTF8" || !Space() || !Expect((byte)'(', "Bad APPEND data"))
+                    return Bad("Bad APPEND data");
+                utf8 = true;
+            }
             if (!AtLiteral)
                 return Bad("Missing message literal");
             var literal = TakeLiteral(out _);
             if (!literal.IsStreamed)
                 return Bad("Missing message literal");
+            if (utf8 && !literal.IsBinary)
+                return Bad("UTF8 APPEND data must be a literal8");
+            // Before the message arrives the frame ends at its literal; the ")" is checked on the whole command.
+            if (utf8 && _complete && !Expect((byte)')', "Missing ) after UTF8 APPEND data"))
+                return null;
             if (flags.Contains("\\Recent"))
                 return Bad("\\Recent cannot be set");
-            return new ImapAppendCommand(Tag, mailbox, flags, date, literal.Length, literal.IsBinary);
+            return new ImapAppendCommand(Tag, mailbox, flags, date, literal.Length, literal.IsBinary, utf8);
+        }
+
+        // getquota = "GETQUOTA" SP quota-root-name; getquotaroot = "GETQUOTAROOT" SP mailbox;
+        // setquota = "SETQUOTA" SP quota-root-name SP setquota-list; setquota-list = "(" [setquota-resource
+        // *(SP setquota-resource)] ")"; setquota-resource = resource-name SP resource-limit (RFC 9208 §7).
+        private ImapCommand? ParseQuota(ImapCommandKind kind)
+        {
+            if (!Space())
+                return null;
+            string argument;
+            if (kind == ImapCommandKind.GetQuotaRoot)
+            {
+                if (!Mailbox(out argument))
+                    return null;
+            }
+            else if (!AString(out var root, "Missing quota root") || !DecodeUtf8(root, out argument, "Quota root"))
+                return null;
+            var limits = new List<KeyValuePair<string, long>>();
+            if (kind == ImapCommandKind.SetQuota)
+            {
+                if (!Space() || !Expect((byte)'(', "Missing resource list"))
+                    return null;
+                if (Peek != ')')
+                {
+                    do
+                    {
+                        if (!Name(out var resource) || !Space() || !Number64(out long limit, "Bad resource limit"))
+                            return Bad("Bad resource limit");
+                        if (limits.Count >= 16)
+                            return Bad("Too many resources");
+                        limits.Add(new(resource, limit));
+                    }
+                    while (MaybeSpace());
+                }
+                if (!Expect((byte)')', "Bad resource list"))
+                    return null;
+            }
+            return new ImapQuotaCommand(Tag, kind, argument, limits);
         }
 
         // EXPUNGE; uid-expunge = "EXPUNGE" SP sequence-set (RFC 4315 §2.1).

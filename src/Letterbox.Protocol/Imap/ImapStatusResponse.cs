@@ -172,6 +172,8 @@ public static class ImapResponseCode
     public const string ContactAdmin = "CONTACTADMIN";
     /// <summary>RFC 5530 §3: no permission.</summary>
     public const string NoPerm = "NOPERM";
+    /// <summary>RFC 4978 §3: COMPRESS while compression is already on.</summary>
+    public const string CompressionActive = "COMPRESSIONACTIVE";
     /// <summary>RFC 5530 §3: the mailbox is in use.</summary>
     public const string InUse = "INUSE";
     /// <summary>RFC 5530 §3: some of the messages were expunged meanwhile.</summary>

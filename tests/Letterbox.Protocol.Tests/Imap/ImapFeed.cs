@@ -228,7 +228,9 @@ internal static class ImapFeed
             ImapAuthenticateCommand a => $"AUTHENTICATE {a.Mechanism}" + (a.InitialResponse is null ? "" : " ir=" + Escape(a.InitialResponse)),
             ImapLoginCommand l => $"LOGIN {l.UserName} {l.Password}",
             ImapEnableCommand e => "ENABLE " + string.Join(' ', e.Capabilities),
-            ImapSelectCommand s => $"{s.Kind.ToString().ToUpperInvariant()} {s.Mailbox}{(s.CondStore ? " CONDSTORE" : "")}",
+            ImapSelectCommand s => $"{s.Kind.ToString().ToUpperInvariant()} {s.Mailbox}{(s.CondStore ? " CONDSTORE" : "")}"
+                + (s.QResync is { } q ? $" qresync={q.UidValidity},{q.ModSeq}" + (q.KnownUids is null ? "" : $",known={q.KnownUids}")
+                    + (q.KnownSequenceNumbers is null ? "" : $",match={q.KnownSequenceNumbers}/{q.KnownSequenceUids}") : ""),
             ImapMailboxCommand m => $"{m.Kind.ToString().ToUpperInvariant()} {m.Mailbox}",
             ImapRenameCommand r => $"RENAME {r.From} {r.To}",
             ImapListCommand l => $"{l.Kind.ToString().ToUpperInvariant()} ref={l.Reference} pat={string.Join(',', l.Patterns)}"
@@ -239,19 +241,21 @@ internal static class ImapFeed
             ImapStatusCommand s => $"STATUS {s.Mailbox} {s.Items}",
             ImapAppendCommand a => $"APPEND {a.Mailbox} flags=[{string.Join(' ', a.Flags)}]"
                 + (a.InternalDate is { } d ? " date=" + d.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture) : "")
-                + $" len={a.MessageLength}{(a.IsBinary ? " binary" : "")}",
+                + $" len={a.MessageLength}{(a.IsBinary ? " binary" : "")}{(a.Utf8 ? " utf8" : "")}",
             ImapExpungeCommand x => x.IsUid ? "UID EXPUNGE " + x.UidSet : "EXPUNGE",
             ImapSearchCommand s => (s.IsUid ? "UID " : "") + "SEARCH"
                 + (s.HasReturn ? " ret=" + s.Return : "")
                 + (s.Charset is null ? "" : " charset=" + s.Charset)
                 + " " + Describe(s.Criteria),
             ImapFetchCommand f => (f.IsUid ? "UID " : "") + $"FETCH {f.Set} " + string.Join(' ', f.Items.Select(Describe))
-                + (f.ChangedSince is { } cs ? " changedsince=" + cs : ""),
+                + (f.ChangedSince is { } cs ? " changedsince=" + cs : "") + (f.Vanished ? " vanished" : ""),
             ImapStoreCommand s => (s.IsUid ? "UID " : "") + $"STORE {s.Set} "
                 + (s.Action == ImapStoreAction.Add ? "+" : s.Action == ImapStoreAction.Remove ? "-" : "")
                 + "FLAGS" + (s.Silent ? ".SILENT" : "") + " (" + string.Join(' ', s.Flags) + ")"
                 + (s.UnchangedSince is { } us ? " unchangedsince=" + us : ""),
             ImapCopyCommand cp => (cp.IsUid ? "UID " : "") + $"{cp.Kind.ToString().ToUpperInvariant()} {cp.Set} {cp.Mailbox}",
+            ImapQuotaCommand q => $"{q.Kind.ToString().ToUpperInvariant()} {q.Argument}" + (q.Limits.Count == 0 ? "" : " " + string.Join(' ', q.Limits.Select(l => $"{l.Key}={l.Value}"))),
+            ImapCompressCommand z => "COMPRESS " + z.Algorithm,
             ImapIdCommand id => "ID " + (id.Parameters is null ? "NIL" : "(" + string.Join(", ", id.Parameters.Select(p => p.Key + "=" + (p.Value ?? "NIL"))) + ")"),
             _ => "?",
         };

@@ -1,4 +1,5 @@
 using Letterbox.Tests.Harness;
+using MailKit;
 using MailKit.Net.Pop3;
 using MailKit.Security;
 
@@ -76,6 +77,46 @@ public sealed class Pop3Tests : IDisposable
         await client.DisconnectAsync(true);
         // RETR marked it read the Maildir way: moved to cur/ with the S flag.
         Assert.Single(Directory.GetFiles(Path.Combine(_lb.Maildir(), "cur"), "*:2,S"));
+    }
+
+    [Fact]
+    public async Task Uidls_are_imaps_uids_and_pop3_reads_and_deletions_reach_imap_sessions()
+    {
+        Deliver("first shared", "one");
+        Deliver("second shared", "two");
+        using var imap = new MailKit.Net.Imap.ImapClient();
+        imap.ServerCertificateValidationCallback = (_, _, _, _) => true;
+        await imap.ConnectAsync("127.0.0.1", _lb.Offset + 993, SecureSocketOptions.SslOnConnect);
+        await imap.AuthenticateAsync("demo@example.test", _lb.DemoPassword);
+        await imap.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly);
+        var uids = (await imap.Inbox.FetchAsync(0, -1, MailKit.MessageSummaryItems.UniqueId)).Select(s => s.UniqueId.Id).ToList();
+        Assert.Equal(2, uids.Count);
+        var expunged = new List<int>();
+        imap.Inbox.MessageExpunged += (_, e) => expunged.Add(e.Index);
+        var flagged = new List<(int Index, MailKit.MessageFlags Flags)>();
+        imap.Inbox.MessageFlagsChanged += (_, e) => flagged.Add((e.Index, e.Flags));
+
+        using var pop = new Pop3Client();
+        pop.ServerCertificateValidationCallback = (_, _, _, _) => true;
+        await pop.ConnectAsync("127.0.0.1", Pop3sPort, SecureSocketOptions.SslOnConnect);
+        await pop.AuthenticateAsync("demo@example.test", _lb.DemoPassword);
+        // Dovecot's default pop3_uidl_format %08Xu%08Xv: the IMAP UID and the INBOX's UIDVALIDITY.
+        Assert.Equal(uids.Select(u => $"{u:X8}{imap.Inbox.UidValidity:X8}"), await pop.GetMessageUidsAsync());
+        Assert.Equal("first shared", (await pop.GetMessageAsync(0)).Subject);
+        await pop.DeleteMessageAsync(1);
+        await pop.DisconnectAsync(true);
+
+        await imap.NoOpAsync();
+        Assert.Equal([1], expunged);
+        Assert.Contains(flagged, f => f.Index == 0 && f.Flags.HasFlag(MailKit.MessageFlags.Seen));
+        Assert.Equal(1, imap.Inbox.Count);
+
+        using var again = new Pop3Client();
+        again.ServerCertificateValidationCallback = (_, _, _, _) => true;
+        await again.ConnectAsync("127.0.0.1", Pop3sPort, SecureSocketOptions.SslOnConnect);
+        await again.AuthenticateAsync("demo@example.test", _lb.DemoPassword);
+        Assert.Equal([$"{uids[0]:X8}{imap.Inbox.UidValidity:X8}"], await again.GetMessageUidsAsync());
+        await again.DisconnectAsync(true);
     }
 
     [Fact]

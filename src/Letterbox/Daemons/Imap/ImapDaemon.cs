@@ -8,7 +8,7 @@ public sealed class ImapDaemon : IDaemon
         context.Metrics.DeclareCounter("letterbox_imap_commands_total", "IMAP commands, by command and result (ok, no, bad).");
         var access = new MailAccess(context, "imap");
         return access.ServeAsync("* BYE [UNAVAILABLE] too many connections\r\n"u8.ToArray(), (socket, listener, ct) =>
-            new ImapSession(socket, listener.Spec.Name == "imaps", context.Config.Hostname, access.Accounts, access.Auth,
-                access.Certificate, context.Metrics, context.Log).RunAsync(ct), stopping);
+            new ImapSession(socket, listener.Spec.Name == "imaps", context.Config.Hostname, access,
+                context.Metrics, context.Log).RunAsync(ct), stopping);
     }
 }

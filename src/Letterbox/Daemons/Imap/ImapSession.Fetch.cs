@@ -24,13 +24,16 @@ public sealed partial class ImapSession
     private async Task<ImapStatusResponse> OnFetchAsync(ImapFetchCommand c, CancellationToken ct)
     {
         var view = _view!;
-        if (c.Set.IsSavedResult)
-            return ImapStatusResponse.Bad(c.Tag, "SEARCHRES not supported");
         if (c.Items.Any(i => i.Kind is ImapFetchItemKind.BinarySection or ImapFetchItemKind.BinarySize))
             return ImapStatusResponse.Bad(c.Tag, "BINARY not supported");
+        // RFC 7162 §3.2.6: the VANISHED modifier is BAD unless QRESYNC was enabled.
+        if (c.Vanished && !_qresync)
+            return ImapStatusResponse.Bad(c.Tag, "ENABLE QRESYNC first");
         var targets = Select(c.Set, c.IsUid);
         if (targets is null)
             return ImapStatusResponse.Bad(c.Tag, "Invalid sequence number");
+        if (c.Vanished)
+            ReportSince(c.Set.IsSavedResult ? SavedAsSet() : c.Set, c.ChangedSince!.Value, changedFlags: false);
         if (c.ChangedSince is not null || c.Items.Any(i => i.Kind == ImapFetchItemKind.ModSeq))
             _condStore = true;
         var items = c.Items.ToList();

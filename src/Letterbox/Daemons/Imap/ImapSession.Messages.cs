@@ -2,6 +2,7 @@ using System.Text;
 using Letterbox.Protocol.Imap;
 using Letterbox.Store;
 using MimeKit;
+using MimeKit.Utils;
 
 namespace Letterbox.Daemons.Imap;
 
@@ -43,8 +44,6 @@ public sealed partial class ImapSession
     private ImapStatusResponse OnStore(ImapStoreCommand c)
     {
         var view = _view!;
-        if (c.Set.IsSavedResult)
-            return ImapStatusResponse.Bad(c.Tag, "SEARCHRES not supported");
         if (view.ReadOnly)
             return ImapStatusResponse.No(c.Tag, "Mailbox is read-only", ImapResponseCode.ReadOnly);
         if (!TryFlags(c.Flags, out var flags, out var keywords))
@@ -83,8 +82,6 @@ public sealed partial class ImapSession
     private ImapStatusResponse OnCopy(ImapCopyCommand c)
     {
         var view = _view!;
-        if (c.Set.IsSavedResult)
-            return ImapStatusResponse.Bad(c.Tag, "SEARCHRES not supported");
         var targets = Select(c.Set, c.IsUid);
         if (targets is null)
             return ImapStatusResponse.Bad(c.Tag, "Invalid sequence number");
@@ -127,6 +124,12 @@ public sealed partial class ImapSession
         if (_state is not (State.Authenticated or State.Selected) || early.Command is not ImapAppendCommand append)
         {
             _reader.RejectMessage(ImapStatusResponse.Bad(early.Tag, "APPEND not allowed now"));
+            return;
+        }
+        if (append.Utf8 && !_utf8)
+        {
+            // RFC 6855 §4: the UTF8 APPEND data item only after ENABLE UTF8=ACCEPT.
+            _reader.RejectMessage(ImapStatusResponse.Bad(append.Tag, "ENABLE UTF8=ACCEPT first"));
             return;
         }
         if (!_folders!.Exists(append.Mailbox))
@@ -180,8 +183,6 @@ public sealed partial class ImapSession
 
     private ImapStatusResponse OnSearch(ImapSearchCommand c)
     {
-        if (c.Return.HasFlag(ImapSearchReturn.Save))
-            return ImapStatusResponse.Bad(c.Tag, "SEARCHRES not supported");
         var view = _view!;
         var messages = view.Messages;
         var hits = new List<(int Seq, MessageInfo Message)>();
@@ -199,6 +200,25 @@ public sealed partial class ImapSession
             }
         }
         var numbers = hits.Select(h => c.IsUid ? h.Message.Uid : (uint)h.Seq).ToList();
+        if (c.Return.HasFlag(ImapSearchReturn.Save))
+        {
+            // RFC 5182 §2.4: with MIN and/or MAX only those are saved; otherwise every match. Kept as UIDs.
+            var save = hits;
+            if (c.Return.HasFlag(ImapSearchReturn.Min) || c.Return.HasFlag(ImapSearchReturn.Max))
+            {
+                bool all = c.Return.HasFlag(ImapSearchReturn.All) || c.Return.HasFlag(ImapSearchReturn.Count);
+                if (!all && hits.Count > 0)
+                {
+                    save = [];
+                    if (c.Return.HasFlag(ImapSearchReturn.Min)) save.Add(hits[0]);
+                    if (c.Return.HasFlag(ImapSearchReturn.Max) && hits.Count > 1) save.Add(hits[^1]);
+                }
+            }
+            _saved = save.Select(h => h.Message.Uid).ToHashSet();
+            // RFC 5182 §2.4: SAVE alone returns no ESEARCH.
+            if ((c.Return & ~ImapSearchReturn.Save) == ImapSearchReturn.None)
+                return ImapStatusResponse.Ok(c.Tag, "SEARCH completed, result saved");
+        }
         if (c.HasReturn || _rev2)
         {
             var ret = c.Return == ImapSearchReturn.None ? ImapSearchReturn.All : c.Return;
@@ -226,8 +246,28 @@ public sealed partial class ImapSession
     {
         private MimeMessage? _parsed;
         private bool _loaded;
+        private HeaderList? _headers;
+        private bool _headersLoaded;
 
         public void Dispose() => _parsed?.Dispose();
+
+        /// <summary>
+        /// The header alone for keys that need nothing else (FROM, SUBJECT, HEADER, SENT*): reading
+        /// stops at the blank line, so a header search does not parse every body in the folder.
+        /// </summary>
+        private HeaderList? Headers()
+        {
+            if (_loaded)
+                return _parsed?.Headers;
+            if (!_headersLoaded)
+            {
+                _headersLoaded = true;
+                using var stream = session._view!.OpenMessage(message.Uid);
+                if (stream is not null)
+                    _headers = HeaderList.Load(stream);
+            }
+            return _headers;
+        }
 
         private MimeMessage? Parsed()
         {
@@ -244,10 +284,10 @@ public sealed partial class ImapSession
 
         private bool HeaderHas(string field, string value)
         {
-            var m = Parsed();
-            if (m is null)
+            var headers = Headers();
+            if (headers is null)
                 return false;
-            foreach (var h in m.Headers)
+            foreach (var h in headers)
                 if (h.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && (value.Length == 0 || Has(h.Value, value)))
                     return true;
             return false;
@@ -266,8 +306,8 @@ public sealed partial class ImapSession
 
         private DateOnly? SentDate()
         {
-            var m = Parsed();
-            return m is null || m.Headers[HeaderId.Date] is null ? null : DateOnly.FromDateTime(m.Date.Date);
+            var date = Headers()?[HeaderId.Date];
+            return date is not null && DateUtils.TryParse(date, out var sent) ? DateOnly.FromDateTime(sent.Date) : null;
         }
 
         public bool Matches(ImapSearchKey key, int depth)
@@ -279,6 +319,7 @@ public sealed partial class ImapSession
                 ImapSearchAndKey and => and.Operands.All(k => Matches(k, depth + 1)),
                 ImapSearchOrKey or => Matches(or.Left, depth + 1) || Matches(or.Right, depth + 1),
                 ImapSearchNotKey not => !Matches(not.Operand, depth + 1),
+                ImapSearchSetKey { Set.IsSavedResult: true } => session._saved.Contains(message.Uid), // RFC 5182 §2.1
                 ImapSearchSetKey { Kind: ImapSearchKeyKind.Uid } s => s.Set.Contains(message.Uid, session._view!.Messages[^1].Uid),
                 ImapSearchSetKey s => s.Set.Contains((uint)seq, (uint)session._view!.Messages.Count),
                 ImapSearchTextKey { Kind: ImapSearchKeyKind.Keyword } k => message.Keywords.Contains(k.Value, StringComparer.OrdinalIgnoreCase),

@@ -31,8 +31,8 @@ public sealed partial class ImapSession
 
     private readonly Socket _socket;
     private readonly string _hostname;
+    private readonly MailAccess _access;
     private readonly AccountStore _accounts;
-    private readonly Authenticator _auth;
     private readonly CertificateSource? _certificate;
     private readonly Metrics _metrics;
     private readonly Log _log;
@@ -45,6 +45,7 @@ public sealed partial class ImapSession
     private Stream _stream;
     private PipeReader _pipe;
     private SslStream? _tls;
+    private DeflateDuplexStream? _deflate; // RFC 4978, after COMPRESS DEFLATE
     private Task<ReadResult>? _pendingRead;
     private State _state = State.NotAuthenticated;
     private UserAccount? _account;
@@ -53,19 +54,22 @@ public sealed partial class ImapSession
     private int _errors;
     private bool _rev2;
     private bool _condStore;
+    private bool _qresync;      // RFC 7162 §3.2.3: after ENABLE QRESYNC
+    private bool _utf8;         // RFC 6855: after ENABLE UTF8=ACCEPT (or IMAP4rev2)
+    private HashSet<uint> _saved = []; // RFC 5182: the UIDs of the last SEARCH RETURN (SAVE)
     private string? _saslTag;   // AUTHENTICATE waiting for the client's response line
     private string? _idleTag;   // IDLE waiting for DONE
     private ImapAppendCommand? _append;
     private FileStream? _appendSink;
+    private IDisposable? _userLease;
 
-    public ImapSession(Socket socket, bool implicitTls, string hostname, AccountStore accounts, Authenticator auth,
-        CertificateSource? certificate, Metrics metrics, Log log)
+    public ImapSession(Socket socket, bool implicitTls, string hostname, MailAccess access, Metrics metrics, Log log)
     {
         _socket = socket;
         _hostname = hostname;
-        _accounts = accounts;
-        _auth = auth;
-        _certificate = certificate;
+        _access = access;
+        _accounts = access.Accounts;
+        _certificate = access.Certificate;
         _metrics = metrics;
         _log = log;
         _client = TcpAcceptor.ClientAddress(socket);
@@ -77,7 +81,12 @@ public sealed partial class ImapSession
 
     private bool ImplicitTls { get; }
 
-    private ImapParseOptions ParseOptions => _rev2 ? new ImapParseOptions { Utf8MailboxNames = true } : ImapParseOptions.Default;
+    private ImapParseOptions ParseOptions => _rev2 || _utf8 ? new ImapParseOptions { Utf8MailboxNames = true } : ImapParseOptions.Default;
+
+    /// <summary>The saved search result as a UID set (RFC 5182), for the places that want ranges.</summary>
+    private ImapSequenceSet SavedAsSet() => _saved.Count == 0
+        ? ImapSequenceSet.Of(new ImapSequenceRange(uint.MaxValue, uint.MaxValue))
+        : ImapSequenceSet.Of(_saved.Order().Select(u => new ImapSequenceRange(u, u)).ToArray());
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -93,9 +102,15 @@ public sealed partial class ImapSession
         {
             // The client went away; nothing to answer.
         }
+        catch (InvalidDataException)
+        {
+            // Not DEFLATE data after COMPRESS (RFC 4978): nothing more can be understood; close.
+            _log.Info("invalid compressed data", ("conn", _id), ("client", _client));
+        }
         finally
         {
             DropAppend();
+            _userLease?.Dispose();
             try
             {
                 await _pipe.CompleteAsync();
@@ -104,6 +119,7 @@ public sealed partial class ImapSession
             {
                 // a read is still pending on a connection we are leaving
             }
+            _deflate?.Dispose();
             if (_tls is not null)
                 await _tls.DisposeAsync();
             _log.Info("disconnect", ("conn", _id), ("client", _client), ("user", _account?.Address));
@@ -131,8 +147,10 @@ public sealed partial class ImapSession
         caps.AddRange([
             ImapCapability.LiteralMinus, ImapCapability.Id, ImapCapability.Enable, ImapCapability.Idle,
             ImapCapability.Namespace, ImapCapability.UidPlus, ImapCapability.Move, ImapCapability.Unselect,
-            ImapCapability.Children, ImapCapability.SpecialUse, ImapCapability.CondStore, ImapCapability.ESearch,
-            ImapCapability.ListStatus, ImapCapability.StatusSize, ImapCapability.AppendLimitOf(AppendLimit),
+            ImapCapability.Children, ImapCapability.SpecialUse, ImapCapability.CondStore, ImapCapability.QResync,
+            ImapCapability.ESearch, ImapCapability.SearchRes, ImapCapability.Utf8Accept,
+            ImapCapability.Quota, ImapCapability.QuotaResStorage, ImapCapability.CompressDeflate,
+            ImapCapability.ListExtended, ImapCapability.ListStatus, ImapCapability.StatusSize, ImapCapability.AppendLimitOf(AppendLimit),
         ]);
         return string.Join(' ', caps);
     }
@@ -201,6 +219,17 @@ public sealed partial class ImapSession
                 _pipe.AdvanceTo(consumed, buffer.End);
             }
             await FlushAsync(stopping);
+            if (startTls && _state != State.NotAuthenticated)
+            {
+                // COMPRESS (RFC 4978 §3): everything after the OK is DEFLATE both ways. The client
+                // waits for the OK before sending more, so nothing buffered belongs to the new layer.
+                await _pipe.CompleteAsync();
+                _reader.Reset();
+                _deflate = new DeflateDuplexStream(_stream);
+                _stream = _deflate;
+                _pipe = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+                continue;
+            }
             if (startTls)
             {
                 // RFC 9051 §6.2.1: plaintext pipelined after STARTTLS is discarded, never read as commands.
@@ -304,9 +333,13 @@ public sealed partial class ImapSession
             _log.Warn("IMAP command failed", ("conn", _id), ("command", command.Kind), ("error", e.Message));
             reply = ImapStatusResponse.No(command.Tag, "Server error, try again", ImapResponseCode.ServerBug);
         }
+        // RFC 5182 §2.1: a SEARCH ... RETURN (SAVE) that fails leaves the saved result empty.
+        if (command is ImapSearchCommand { Return: var r } && r.HasFlag(ImapSearchReturn.Save) && reply.Status != ImapStatus.Ok)
+            _saved = [];
         if (reply.Tag is not null)
             Reply(reply);
-        return command.Kind == ImapCommandKind.StartTls && reply.Status == ImapStatus.Ok;
+        // STARTTLS (not authenticated) or COMPRESS (authenticated): the stream changes after this reply.
+        return command.Kind is ImapCommandKind.StartTls or ImapCommandKind.Compress && reply.Status == ImapStatus.Ok;
     }
 
     /// <summary>The command table: which command in which state (RFC 9051 §6).</summary>
@@ -330,6 +363,7 @@ public sealed partial class ImapSession
             { Kind: ImapCommandKind.Noop or ImapCommandKind.Check } => Done(ImapStatusResponse.Ok(c.Tag, c.Kind.ToString().ToUpperInvariant() + " completed")),
             { Kind: ImapCommandKind.Logout } => Done(OnLogout(c)),
             { Kind: ImapCommandKind.StartTls } => Done(OnStartTls(c)),
+            ImapCompressCommand compress => Done(OnCompress(compress)),
             ImapLoginCommand login => OnLoginAsync(login, ct),
             ImapAuthenticateCommand a => OnAuthenticateAsync(a, ct),
             ImapIdCommand id => Done(OnId(id)),
@@ -366,6 +400,15 @@ public sealed partial class ImapSession
         return ImapStatusResponse.Ok(c.Tag, "Begin TLS negotiation now");
     }
 
+    private ImapStatusResponse OnCompress(ImapCompressCommand c)
+    {
+        if (_deflate is not null)
+            return ImapStatusResponse.No(c.Tag, "DEFLATE already active", ImapResponseCode.CompressionActive);
+        if (c.Algorithm != "DEFLATE")
+            return ImapStatusResponse.No(c.Tag, "Unknown compression algorithm", ImapResponseCode.Cannot);
+        return ImapStatusResponse.Ok(c.Tag, "DEFLATE active");
+    }
+
     private ImapStatusResponse OnId(ImapIdCommand c)
     {
         Untagged("ID (\"name\" \"Letterbox\")");
@@ -387,6 +430,19 @@ public sealed partial class ImapSession
             {
                 _condStore = true;
                 enabled.Add(ImapCapability.CondStore);
+            }
+            else if (cap.Equals(ImapCapability.QResync, StringComparison.OrdinalIgnoreCase))
+            {
+                // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+                _qresync = _condStore = true;
+                enabled.Add(ImapCapability.QResync);
+            }
+            else if (cap.Equals(ImapCapability.Utf8Accept, StringComparison.OrdinalIgnoreCase))
+            {
+                // RFC 6855 §3: UTF-8 in mailbox names and quoted strings from here on, both ways.
+                _utf8 = true;
+                _w.Utf8 = true;
+                enabled.Add(ImapCapability.Utf8Accept);
             }
         }
         Untagged("ENABLED" + string.Concat(enabled.Select(e => " " + e)));
@@ -445,11 +501,18 @@ public sealed partial class ImapSession
 
     private async Task<ImapStatusResponse> LoginAsync(string tag, string user, string password, CancellationToken ct)
     {
-        var result = await _auth.LoginAsync("imap", _client, user, password, ct);
+        var result = await _access.LoginAsync("imap", _client, user, password, ct);
         if (result.Outcome == Authenticator.Outcome.Blocked)
             return ImapStatusResponse.No(tag, "Too many failed logins, try again later", ImapResponseCode.Unavailable);
         if (result.User is null)
             return ImapStatusResponse.No(tag, "Invalid user name or password", ImapResponseCode.AuthenticationFailed);
+        // imap.max_connections_per_user_ip (Dovecot's mail_max_userip_connections); the session stays unauthenticated.
+        _userLease = _access.Users.TryEnter(result.User.Address, _client);
+        if (_userLease is null)
+        {
+            _access.CountUserLimit();
+            return ImapStatusResponse.No(tag, "Too many sessions for this user from your address", ImapResponseCode.Limit);
+        }
         _account = result.User;
         _folders = new MailFolders(_accounts, result.User.Mailbox);
         _state = State.Authenticated;

@@ -3,35 +3,28 @@ using Letterbox.Store;
 namespace Letterbox.Daemons.Pop3;
 
 /// <summary>
-/// A user's INBOX as POP3 sees it (RFC 1939 §3): a numbered list fixed for the session, with a
-/// unique id per message that never changes (the Maildir base name, which the IMAP index binds
-/// its UIDs to, so both protocols name a message the same way). Deletions happen at QUIT only.
+/// A user's INBOX as POP3 sees it (RFC 1939 §3): a numbered list fixed for the session, in IMAP
+/// UID order, read through the same index as IMAP (<see cref="FolderAccess.Maildrop"/>: \Recent
+/// is left for IMAP sessions). The unique-id of a message is Dovecot's default pop3_uidl_format,
+/// <c>%08Xu%08Xv</c> (its IMAP UID and the INBOX's UIDVALIDITY), so it never changes while the
+/// message lives and a mailbox moved from Dovecot keeps its UIDLs. Deletions happen at QUIT only.
 /// </summary>
 public sealed class Maildrop
 {
-    public sealed record Message(int Number, string Uid, string Path, long Size)
+    public sealed record Message(int Number, uint ImapUid, string Uid, long Size)
     {
         public bool Deleted { get; set; }
     }
 
-    private readonly string _root;
+    private readonly MailFolder _view;
 
     public IReadOnlyList<Message> Messages { get; }
 
-    public Maildrop(string maildir)
+    /// <exception cref="MailFolderException">The INBOX index stayed locked (<see cref="MailFolderError.Busy"/>).</exception>
+    public Maildrop(MailFolders folders)
     {
-        _root = maildir;
-        var files = new List<FileInfo>();
-        foreach (var sub in new[] { "cur", "new" })
-        {
-            var dir = new DirectoryInfo(System.IO.Path.Combine(maildir, sub));
-            if (dir.Exists)
-                files.AddRange(dir.EnumerateFiles().Where(f => !f.Name.StartsWith('.')));
-        }
-        Messages = files
-            .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => BaseName(f.Name), StringComparer.Ordinal)
-            .Select((f, i) => new Message(i + 1, BaseName(f.Name), f.FullName, f.Length))
-            .ToList();
+        _view = folders.Open(MailFolders.Inbox, FolderAccess.Maildrop);
+        Messages = _view.Messages.Select((m, i) => new Message(i + 1, m.Uid, _view.Uidl(m.Uid), m.Size)).ToList();
     }
 
     public Message? Find(int number) =>
@@ -39,55 +32,30 @@ public sealed class Maildrop
 
     public IEnumerable<Message> Live => Messages.Where(m => !m.Deleted);
 
+    /// <summary>The message's bytes, following a rename by another session; null when it was expunged meanwhile.</summary>
+    public Stream? Open(Message message) => _view.OpenMessage(message.ImapUid);
+
     /// <summary>
-    /// Marks a message read after RETR, as Dovecot's POP3 does: moved from new/ to cur/ with the S
-    /// flag in its name (Maildir spec), which is how IMAP clients then see it as \Seen.
+    /// Marks a message read after RETR, as Dovecot's POP3 does: IMAP clients then see it \Seen
+    /// (the S flag in its file name, through the index so their sessions hear of it).
     /// </summary>
     public void MarkSeen(Message message)
     {
-        var name = System.IO.Path.GetFileName(message.Path);
-        int colon = name.IndexOf(":2,", StringComparison.Ordinal);
-        var flags = colon < 0 ? "" : name[(colon + 3)..];
-        if (flags.Contains('S'))
-            return;
-        var target = System.IO.Path.Combine(_root, "cur", BaseName(name) + ":2," + new string([.. flags.Append('S').Order()]));
         try
         {
-            File.Move(message.Path, target);
+            _view.SetFlags([message.ImapUid], FlagOperation.Add, MessageFlags.Seen);
         }
-        catch (IOException)
+        catch (MailFolderException)
         {
-            // Moved or removed by another session meanwhile: the flag is cosmetic, the read succeeded.
+            // Busy or gone: the flag is cosmetic, the read succeeded.
         }
     }
 
-    /// <summary>The UPDATE state (RFC 1939 §6): removes what was marked; returns the bytes freed.</summary>
-    public long Commit()
+    /// <summary>The UPDATE state (RFC 1939 §6): removes what was marked; the index subtracts the bytes from the quota usage.</summary>
+    public void Commit()
     {
-        long freed = 0;
-        foreach (var m in Messages.Where(m => m.Deleted))
-        {
-            var path = Current(m);
-            if (path is null)
-                continue;
-            File.Delete(path);
-            freed += m.Size;
-        }
-        return freed;
-    }
-
-    /// <summary>Where the message is now (RETR may have renamed it, another client may have flagged it).</summary>
-    public string? Current(Message message)
-    {
-        if (File.Exists(message.Path))
-            return message.Path;
-        var cur = new DirectoryInfo(System.IO.Path.Combine(_root, "cur"));
-        return cur.Exists ? cur.EnumerateFiles(message.Uid + "*").Select(f => f.FullName).FirstOrDefault(f => BaseName(System.IO.Path.GetFileName(f)) == message.Uid) : null;
-    }
-
-    private static string BaseName(string fileName)
-    {
-        int colon = fileName.IndexOf(':');
-        return colon < 0 ? fileName : fileName[..colon];
+        var deleted = Messages.Where(m => m.Deleted).Select(m => m.ImapUid).ToList();
+        if (deleted.Count > 0)
+            _view.Remove(deleted);
     }
 }

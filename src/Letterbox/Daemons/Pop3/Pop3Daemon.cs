@@ -8,7 +8,7 @@ public sealed class Pop3Daemon : IDaemon
         context.Metrics.DeclareCounter("letterbox_pop3_retrieved_total", "Messages sent with RETR or TOP.");
         var access = new MailAccess(context, "pop3");
         return access.ServeAsync("-ERR [SYS/TEMP] too many connections\r\n"u8.ToArray(), (socket, listener, ct) =>
-            new Pop3Session(socket, listener.Spec.Name == "pop3s", context.Config.Hostname, access.Accounts, access.Auth,
-                access.Certificate, context.Metrics, context.Log).RunAsync(ct), stopping);
+            new Pop3Session(socket, listener.Spec.Name == "pop3s", context.Config.Hostname, access,
+                context.Metrics, context.Log).RunAsync(ct), stopping);
     }
 }

@@ -29,8 +29,8 @@ public sealed class Pop3Session
 
     private readonly Socket _socket;
     private readonly string _hostname;
+    private readonly MailAccess _access;
     private readonly AccountStore _accounts;
-    private readonly Authenticator _auth;
     private readonly CertificateSource? _certificate;
     private readonly Metrics _metrics;
     private readonly Log _log;
@@ -45,17 +45,17 @@ public sealed class Pop3Session
     private UserAccount? _account;
     private Maildrop? _maildrop;
     private FileStream? _lock;
+    private IDisposable? _userLease;
     private int _errors;
     private bool _awaitingSaslResponse;
 
-    public Pop3Session(Socket socket, bool implicitTls, string hostname, AccountStore accounts, Authenticator auth,
-        CertificateSource? certificate, Metrics metrics, Log log)
+    public Pop3Session(Socket socket, bool implicitTls, string hostname, MailAccess access, Metrics metrics, Log log)
     {
         _socket = socket;
         _hostname = hostname;
-        _accounts = accounts;
-        _auth = auth;
-        _certificate = certificate;
+        _access = access;
+        _accounts = access.Accounts;
+        _certificate = access.Certificate;
         _metrics = metrics;
         _log = log;
         _client = TcpAcceptor.ClientAddress(socket);
@@ -78,6 +78,7 @@ public sealed class Pop3Session
         finally
         {
             _lock?.Dispose();
+            _userLease?.Dispose();
             await _reader.CompleteAsync();
             if (_tls is not null)
                 await _tls.DisposeAsync();
@@ -251,7 +252,7 @@ public sealed class Pop3Session
 
     private async Task LoginAsync(string user, string password, CancellationToken ct)
     {
-        var result = await _auth.LoginAsync("pop3", _client, user, password, ct);
+        var result = await _access.LoginAsync("pop3", _client, user, password, ct);
         _user = null;
         if (result.Outcome == Authenticator.Outcome.Blocked)
         {
@@ -263,6 +264,14 @@ public sealed class Pop3Session
             await ErrAsync("[AUTH] invalid user name or password", ct);
             return;
         }
+        // pop3.max_connections_per_user_ip; RFC 2449 §8.1.2 [IN-USE]: the client may try again later.
+        var lease = _access.Users.TryEnter(result.User.Address, _client);
+        if (lease is null)
+        {
+            _access.CountUserLimit();
+            await ErrAsync("[IN-USE] too many sessions for this user from your address", ct);
+            return;
+        }
         // RFC 1939 §8: the maildrop is locked for the session; a second session gets [IN-USE].
         try
         {
@@ -270,11 +279,25 @@ public sealed class Pop3Session
         }
         catch (IOException)
         {
+            lease.Dispose();
             await ErrAsync("[IN-USE] maildrop already locked by another POP3 session", ct);
             return;
         }
+        try
+        {
+            _maildrop = new Maildrop(new MailFolders(_accounts, result.User.Mailbox));
+        }
+        catch (MailFolderException e)
+        {
+            _lock.Dispose();
+            _lock = null;
+            lease.Dispose();
+            _log.Info("maildrop not opened", ("conn", _id), ("user", result.User.Address), ("reason", e.Reason));
+            await ErrAsync("[SYS/TEMP] mailbox busy, try again", ct);
+            return;
+        }
+        _userLease = lease;
         _account = result.User;
-        _maildrop = new Maildrop(result.User.Mailbox.Directory);
         _state = State.Transaction;
         await OkAsync($"maildrop has {_maildrop.Messages.Count} messages", ct);
     }
@@ -308,13 +331,14 @@ public sealed class Pop3Session
             {
                 var m = Message(command, 0);
                 int? lines = command.Verb == Pop3Verb.Top ? command.Arguments.Count == 2 && int.TryParse(command.Arguments[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1 : null;
-                var path = m is null ? null : drop.Current(m);
-                if (m is null || path is null || lines == -1)
+                using var file = m is null || lines == -1 ? null : drop.Open(m);
+                if (m is null || file is null || lines == -1)
                 {
-                    await ErrAsync(m is null || path is null ? "no such message" : "usage: TOP msg n", ct);
+                    await ErrAsync(m is null || lines != -1 ? "no such message" : "usage: TOP msg n", ct);
                     return;
                 }
-                var content = await File.ReadAllBytesAsync(path, ct);
+                var content = new byte[file.Length];
+                await file.ReadExactlyAsync(content, ct);
                 await OkAsync($"{m.Size} octets", ct);
                 using var output = new MemoryStream(content.Length + content.Length / 50 + 16);
                 Pop3CommandParser.DotStuff(content, output, lines);
@@ -357,11 +381,9 @@ public sealed class Pop3Session
         {
             try
             {
-                long freed = _maildrop!.Commit();
-                if (freed > 0)
-                    _accounts.AddUsage(_account!.Address, -freed);
+                _maildrop!.Commit();
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or MailFolderException)
             {
                 _log.Warn("POP3 update failed", ("conn", _id), ("user", _account?.Address), ("error", e.Message));
                 await ErrAsync("some deleted messages not removed", ct);
