@@ -14,6 +14,12 @@ public sealed class Authenticator(AccountStore store, Metrics metrics, Log log)
 {
     private readonly AuthThrottle _throttle = new(store);
 
+    // Argon2id takes tens of milliseconds and 19 MiB per login. Unbounded, a burst of logins (every
+    // client of an office reconnecting) fills the thread pool and memory, and the supervisor's probe
+    // then finds no thread to greet it within its 2 s and kills the daemon. One core stays free; the
+    // rest wait without a thread.
+    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
+
     public enum Outcome { Ok, Failed, Blocked }
 
     public sealed record Result(Outcome Outcome, UserAccount? User, TimeSpan RetryAfter);
@@ -31,7 +37,16 @@ public sealed class Authenticator(AccountStore store, Metrics metrics, Log log)
             return new Result(Outcome.Blocked, null, verdict.RetryAfter);
         }
         // Argon2id costs tens of milliseconds of CPU by design: keep it off the I/O threads.
-        var account = await Task.Run(() => store.VerifyPassword(user, password), ct);
+        UserAccount? account;
+        await _hashing.WaitAsync(ct);
+        try
+        {
+            account = await Task.Run(() => store.VerifyPassword(user, password), ct);
+        }
+        finally
+        {
+            _hashing.Release();
+        }
         if (account is null)
         {
             var delay = _throttle.Failure(client, user);

@@ -46,24 +46,9 @@ public sealed class MailAccess
         Users = new UserConnectionLimiter(limits.MaxConnectionsPerUserIp);
     }
 
-    // Argon2id takes tens of milliseconds and 19 MiB per login. Unbounded, a burst of logins (every
-    // client of an office reconnecting) fills the thread pool and memory, and the supervisor's probe
-    // then finds no thread to greet it within its 2 s and kills the daemon. One core stays free.
-    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount - 1));
-
-    /// <summary>A password login (<see cref="Authenticator.LoginAsync"/>), at most one per core but one at once: the rest wait without a thread.</summary>
-    public async Task<Authenticator.Result> LoginAsync(string protocol, IPAddress client, string user, string password, CancellationToken ct)
-    {
-        await _hashing.WaitAsync(ct);
-        try
-        {
-            return await Auth.LoginAsync(protocol, client, user, password, ct);
-        }
-        finally
-        {
-            _hashing.Release();
-        }
-    }
+    /// <summary>A password login (<see cref="Authenticator.LoginAsync"/>).</summary>
+    public Task<Authenticator.Result> LoginAsync(string protocol, IPAddress client, string user, string password, CancellationToken ct) =>
+        Auth.LoginAsync(protocol, client, user, password, ct);
 
     /// <summary>Counts a login refused because the user has too many sessions from this address.</summary>
     public void CountUserLimit() => _context.Metrics.Increment($"letterbox_{_protocol}_logins_refused_total", 1, ("reason", "user_ip"));

@@ -10,13 +10,14 @@ namespace Letterbox.Daemons.Queue;
 /// <summary>
 /// The queue daemon (no socket): delivers what the SMTP daemon queued under <c>&lt;data&gt;/queue/</c>
 /// to MX hosts (or the relay host) and to local mailboxes, retries, bounces. Woken at once by inotify
-/// when an envelope appears. Each pass of its loop touches <c>&lt;data&gt;/run/queue.heartbeat</c>,
+/// when an envelope appears. Each pass of its loop touches <c>&lt;data&gt;/queue/heartbeat</c> (a
+/// directory the unprivileged daemon owns; run/ is root's, for the control socket),
 /// which the supervisor's probe reads (<see cref="Supervisor.HealthProbes.QueueHeartbeat"/>).
 /// </summary>
 public sealed class QueueDaemon : IDaemon
 {
     /// <summary>The heartbeat file, relative to the data directory.</summary>
-    public static string HeartbeatPath(string dataDirectory) => Path.Combine(dataDirectory, "run", "queue.heartbeat");
+    public static string HeartbeatPath(string dataDirectory) => Path.Combine(dataDirectory, "queue", "heartbeat");
 
     public async Task RunAsync(DaemonContext context, CancellationToken stopping)
     {
