@@ -38,6 +38,17 @@ public static class TlsPolicy
         EncryptionPolicy = EncryptionPolicy.RequireEncryption,
     };
 
+    /// <summary>Server options that send the certificate with its intermediates (a chain file's leaf alone does not verify).</summary>
+    public static SslServerAuthenticationOptions ServerOptions(CertificateSource certificate) => new()
+    {
+        EnabledSslProtocols = Protocols,
+        CipherSuitesPolicy = new CipherSuitesPolicy(CipherSuites),
+        ServerCertificateContext = certificate.Context,
+        ClientCertificateRequired = false,
+        AllowRenegotiation = false,
+        EncryptionPolicy = EncryptionPolicy.RequireEncryption,
+    };
+
     /// <summary>
     /// The server side of one handshake over <paramref name="inner"/> (STARTTLS, STLS, or implicit
     /// TLS on accept), bounded by <paramref name="timeout"/>. Returns the TLS stream, or null and
@@ -46,18 +57,52 @@ public static class TlsPolicy
     public static async Task<(SslStream? Stream, string? Error)> AcceptAsync(Stream inner, CertificateSource certificate,
         TimeSpan timeout, CancellationToken ct)
     {
-        var tls = new SslStream(inner, leaveInnerStreamOpen: false);
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
         handshake.CancelAfter(timeout);
+        SslStream? tls = null;
         try
         {
-            await tls.AuthenticateAsServerAsync(ServerOptions(() => certificate.Current), handshake.Token);
+            // With an RSA alternate, look at the ClientHello first to pick the certificate the client can verify.
+            var served = certificate;
+            if (certificate.Alternate is { } alternate)
+            {
+                var (hello, peeked) = await PeekClientHelloAsync(inner, handshake.Token);
+                inner = new ReplayStream(peeked, inner);
+                if (hello is { AcceptsEcdsa: false } && alternate.IsUsable)
+                    served = alternate;
+            }
+            tls = new SslStream(inner, leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsServerAsync(ServerOptions(served), handshake.Token);
             return (tls, null);
         }
         catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException)
         {
-            await tls.DisposeAsync();
+            if (tls is not null)
+                await tls.DisposeAsync();
+            else
+                await inner.DisposeAsync();
             return (null, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Reads the client's first TLS record (at most one, 16 KiB) without consuming it for the
+    /// handshake: the bytes are handed back to be replayed. Anything that is not a ClientHello
+    /// ends the peek early and leaves the choice to the default certificate.
+    /// </summary>
+    private static async Task<(ClientHello? Hello, byte[] Peeked)> PeekClientHelloAsync(Stream inner, CancellationToken ct)
+    {
+        var buffer = new byte[ClientHello.RecordHeaderSize + ClientHello.MaxRecordLength];
+        int filled = 0;
+        while (true)
+        {
+            var status = ClientHello.TryParse(buffer.AsSpan(0, filled), out var hello);
+            if (status != ClientHello.Status.NeedMore)
+                return (hello, buffer[..filled]);
+            int n = await inner.ReadAsync(buffer.AsMemory(filled), ct);
+            if (n == 0)
+                return (null, buffer[..filled]);
+            filled += n;
         }
     }
 }
