@@ -49,7 +49,7 @@ public class ValidationTests
         },
         {
             "daemons.enabled = [\"smtp\", \"ftp\"]\n", "daemons.enabled",
-            "error: daemons.enabled (test.toml:3): item 2: expected one of smtp, imap, pop3, dns, http, got string \"ftp\""
+            "error: daemons.enabled (test.toml:3): item 2: expected one of smtp, imap, pop3, dns, http, acme, queue, got string \"ftp\""
         },
         {
             "user = 1000\n", "user",

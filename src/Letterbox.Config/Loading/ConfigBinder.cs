@@ -29,7 +29,11 @@ internal static class ConfigBinder
                 v.Optional(ConfigSchema.Tls.KeyFile),
                 new Uri(v.Get(ConfigSchema.Tls.AcmeDirectory)),
                 v.Optional(ConfigSchema.Tls.AcmeEmail),
-                v.Optional(ConfigSchema.Tls.AcmeEabHmacKeyFile)),
+                v.Optional(ConfigSchema.Tls.AcmeEabHmacKeyFile),
+                v.Optional(ConfigSchema.Tls.AcmeEabKid),
+                v.Get(ConfigSchema.Tls.AcmeChallenge),
+                v.Get(ConfigSchema.Tls.AcmeNames),
+                v.Optional(ConfigSchema.Tls.AcmeCaFile)),
             Smtp: new SmtpConfig(
                 v.Get(ConfigSchema.Smtp.MaxMessageSize),
                 v.Get(ConfigSchema.Smtp.MaxRecipients),
@@ -50,7 +54,10 @@ internal static class ConfigBinder
             Dns: new DnsConfig(
                 v.Get(ConfigSchema.Dns.Enabled),
                 v.Get(ConfigSchema.Dns.Secondaries),
-                v.Get(ConfigSchema.Dns.Resolvers)),
+                v.Get(ConfigSchema.Dns.Resolvers),
+                v.Get(ConfigSchema.Dns.Nameservers),
+                v.Get(ConfigSchema.Dns.Notify),
+                v.Get(ConfigSchema.Dns.RateLimit)),
             Backup: new BackupConfig(
                 v.Get(ConfigSchema.Backup.Enabled),
                 v.Optional(ConfigSchema.Backup.Target),
@@ -64,7 +71,8 @@ internal static class ConfigBinder
                 v.Optional(ConfigSchema.Backup.KeyFile)),
             Daemons: new DaemonsConfig(
                 v.Get(ConfigSchema.Daemons.Enabled).Select(ParseDaemon).ToArray(),
-                v.Get(ConfigSchema.Dns.Enabled)),
+                v.Get(ConfigSchema.Dns.Enabled),
+                v.Get(ConfigSchema.Tls.Mode) == "acme"),
             Monitoring: new MonitoringConfig(v.Get(ConfigSchema.Monitoring.Allow)),
             Store: new StoreConfig(v.Get(ConfigSchema.Store.DefaultQuota)),
             Log: new LogConfig(v.Get(ConfigSchema.Log.Level) switch
@@ -73,7 +81,22 @@ internal static class ConfigBinder
                 "warn" => LogSeverity.Warn,
                 "error" => LogSeverity.Error,
                 _ => LogSeverity.Info,
-            }));
+            }))
+        {
+            Imap = new MailAccessConfig(
+                v.Get(ConfigSchema.Imap.MaxConnections),
+                v.Get(ConfigSchema.Imap.MaxConnectionsPerIp),
+                v.Get(ConfigSchema.Imap.MaxConnectionsPerUserIp)),
+            Pop3 = new MailAccessConfig(
+                v.Get(ConfigSchema.Pop3.MaxConnections),
+                v.Get(ConfigSchema.Pop3.MaxConnectionsPerIp),
+                v.Get(ConfigSchema.Pop3.MaxConnectionsPerUserIp)),
+            Queue = new QueueConfig(
+                v.Get(ConfigSchema.Queue.Lifetime),
+                v.Get(ConfigSchema.Queue.FirstRetry),
+                v.Get(ConfigSchema.Queue.Concurrency),
+                v.Get(ConfigSchema.Queue.MxPort)),
+        };
     }
 
     private static Daemon ParseDaemon(string name) => name switch
@@ -83,6 +106,8 @@ internal static class ConfigBinder
         "pop3" => Daemon.Pop3,
         "dns" => Daemon.Dns,
         "http" => Daemon.Http,
+        "acme" => Daemon.Acme,
+        "queue" => Daemon.Queue,
         _ => throw new InvalidOperationException($"daemons.enabled allowed an unknown daemon {name}"),
     };
 }

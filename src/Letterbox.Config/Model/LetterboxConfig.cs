@@ -50,6 +50,10 @@ public enum Daemon
     Dns,
     /// <summary>HTTP on 80: ACME challenges, MTA-STS, /healthz, /metrics.</summary>
     Http,
+    /// <summary>ACME certificates (no listener); runs only when tls.mode = acme.</summary>
+    Acme,
+    /// <summary>The outbound queue (no listener): delivers queued mail to MX hosts, the relay host or local mailboxes.</summary>
+    Queue,
 }
 
 /// <summary>The validated configuration. Built only when there are no errors.</summary>
@@ -82,6 +86,36 @@ public sealed record LetterboxConfig(
 {
     /// <summary>The primary mail domain (the first in <see cref="Domains"/>).</summary>
     public string PrimaryDomain => Domains[0];
+
+    /// <summary>[imap] connection limits.</summary>
+    public MailAccessConfig Imap { get; init; } = MailAccessConfig.Default;
+
+    /// <summary>[pop3] connection limits.</summary>
+    public MailAccessConfig Pop3 { get; init; } = MailAccessConfig.Default;
+
+    /// <summary>[queue]: outbound delivery.</summary>
+    public QueueConfig Queue { get; init; } = QueueConfig.Default;
+}
+
+/// <summary>[queue]</summary>
+/// <param name="Lifetime">How long a message is retried before it bounces.</param>
+/// <param name="FirstRetry">Delay before the first retry; later ones double up to 4 hours.</param>
+/// <param name="Concurrency">Messages delivered at once.</param>
+/// <param name="MxPort">Port of remote MX hosts (25; tests change it).</param>
+public sealed record QueueConfig(TimeSpan Lifetime, TimeSpan FirstRetry, int Concurrency, int MxPort)
+{
+    /// <summary>The schema's defaults.</summary>
+    public static QueueConfig Default { get; } = new(TimeSpan.FromDays(5), TimeSpan.FromMinutes(2), 8, 25);
+}
+
+/// <summary>[imap] and [pop3]: how many sessions, overall, per client address, per user and address.</summary>
+/// <param name="MaxConnections">Sessions at once over all clients.</param>
+/// <param name="MaxConnectionsPerIp">Sessions at once from one address (IPv6: one /64).</param>
+/// <param name="MaxConnectionsPerUserIp">Logged-in sessions of one user from one address.</param>
+public sealed record MailAccessConfig(int MaxConnections, int MaxConnectionsPerIp, int MaxConnectionsPerUserIp)
+{
+    /// <summary>The schema's defaults.</summary>
+    public static MailAccessConfig Default { get; } = new(1000, 100, 10);
 }
 
 /// <summary>[network]</summary>
@@ -102,7 +136,12 @@ public sealed record NetworkConfig(IPAddress? PublicIpv4, IPAddress? PublicIpv6,
 /// <param name="AcmeDirectory">ACME directory URL.</param>
 /// <param name="AcmeEmail">ACME contact address, if any.</param>
 /// <param name="AcmeEabHmacKeyFile">File with the external account binding key, if any.</param>
-public sealed record TlsConfig(TlsMode Mode, string? CertFile, string? KeyFile, Uri AcmeDirectory, string? AcmeEmail, string? AcmeEabHmacKeyFile);
+/// <param name="AcmeEabKid">The external account binding key id, if any.</param>
+/// <param name="AcmeChallenge">"auto", "dns-01" or "http-01".</param>
+/// <param name="AcmeNames">Extra certificate names.</param>
+/// <param name="AcmeCaFile">Root the ACME directory's HTTPS must chain to (test CAs only), if any.</param>
+public sealed record TlsConfig(TlsMode Mode, string? CertFile, string? KeyFile, Uri AcmeDirectory, string? AcmeEmail, string? AcmeEabHmacKeyFile,
+    string? AcmeEabKid = null, string AcmeChallenge = "auto", IReadOnlyList<string>? AcmeNames = null, string? AcmeCaFile = null);
 
 /// <summary>[store]</summary>
 /// <param name="DefaultQuota">Quota of new users in bytes; 0 is unlimited.</param>
@@ -128,7 +167,11 @@ public sealed record RelayConfig(HostEndpoint Host, string? Username, string? Pa
 /// <param name="Enabled">Serve the mail domains' zones.</param>
 /// <param name="Secondaries">Secondaries allowed to transfer the zones.</param>
 /// <param name="Resolvers">Recursive resolvers; empty means the system resolver.</param>
-public sealed record DnsConfig(bool Enabled, IReadOnlyList<IPAddress> Secondaries, IReadOnlyList<HostEndpoint> Resolvers);
+/// <param name="Nameservers">Secondary name servers' names, published as NS after this host.</param>
+/// <param name="Notify">Where NOTIFY goes on change; empty means the secondaries on port 53.</param>
+/// <param name="RateLimit">UDP responses per second per client network; 0 is off.</param>
+public sealed record DnsConfig(bool Enabled, IReadOnlyList<IPAddress> Secondaries, IReadOnlyList<HostEndpoint> Resolvers,
+    IReadOnlyList<string> Nameservers, IReadOnlyList<HostEndpoint> Notify, int RateLimit);
 
 /// <summary>[backup]</summary>
 /// <param name="Enabled">Take backups.</param>
@@ -141,10 +184,11 @@ public sealed record BackupConfig(bool Enabled, string? Target, BackupSchedule S
 /// <summary>[daemons]</summary>
 /// <param name="Enabled">Daemons listed in daemons.enabled.</param>
 /// <param name="DnsEnabled">dns.enabled, which also gates the dns daemon.</param>
-public sealed record DaemonsConfig(IReadOnlyList<Daemon> Enabled, bool DnsEnabled)
+/// <param name="AcmeMode">tls.mode = acme, which also gates the acme daemon.</param>
+public sealed record DaemonsConfig(IReadOnlyList<Daemon> Enabled, bool DnsEnabled, bool AcmeMode = false)
 {
     /// <summary>Whether the supervisor should start this daemon.</summary>
-    public bool Runs(Daemon daemon) => Enabled.Contains(daemon) && (daemon != Daemon.Dns || DnsEnabled);
+    public bool Runs(Daemon daemon) => Enabled.Contains(daemon) && (daemon != Daemon.Dns || DnsEnabled) && (daemon != Daemon.Acme || AcmeMode);
 }
 
 /// <summary>[monitoring]</summary>

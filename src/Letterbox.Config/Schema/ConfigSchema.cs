@@ -139,6 +139,42 @@ public static class ConfigSchema
                 + "for CAs that require it.",
             Example = "/etc/letterbox/secrets/acme-eab-hmac",
         };
+
+        /// <summary>tls.acme_eab_kid</summary>
+        public static readonly ConfigKey<string> AcmeEabKid = new("tls.acme_eab_kid", ConfigType.String)
+        {
+            Doc = "Key identifier the CA issued with the external account binding HMAC key (RFC 8555 §7.3.4); "
+                + "set together with tls.acme_eab_hmac_key_file.",
+            Example = "kid-1",
+        };
+
+        /// <summary>tls.acme_challenge</summary>
+        public static readonly ConfigKey<string> AcmeChallenge = new("tls.acme_challenge", ConfigType.Enum)
+        {
+            Default = "auto",
+            Allowed = ["auto", "dns-01", "http-01"],
+            Doc = "How the ACME CA checks that this host owns its names: dns-01 (a TXT record served by the built-in "
+                + "DNS server), http-01 (a file served on port 80), or auto: dns-01 for names in a mail domain when "
+                + "the dns daemon runs, http-01 otherwise.",
+            Example = "http-01",
+        };
+
+        /// <summary>tls.acme_names</summary>
+        public static readonly ConfigKey<IReadOnlyList<string>> AcmeNames = new("tls.acme_names", ConfigType.DomainList)
+        {
+            Default = "",
+            Doc = "Extra names for the ACME certificate, besides the host name and mta-sts.<domain> and "
+                + "autoconfig.<domain> for every mail domain.",
+            Example = "webmail.example.com",
+        };
+
+        /// <summary>tls.acme_ca_file</summary>
+        public static readonly ConfigKey<string> AcmeCaFile = new("tls.acme_ca_file", ConfigType.FilePath)
+        {
+            Doc = "PEM root certificate that the ACME directory's own HTTPS certificate must chain to, instead of the "
+                + "system roots. Only for test CAs such as pebble; never needed for Let's Encrypt.",
+            Example = "/etc/letterbox/pebble-minica.pem",
+        };
     }
 
     /// <summary>[smtp]</summary>
@@ -285,6 +321,78 @@ public static class ConfigSchema
         };
     }
 
+    /// <summary>[imap]</summary>
+    public static class Imap
+    {
+        /// <summary>imap.max_connections</summary>
+        public static readonly ConfigKey<int> MaxConnections = new("imap.max_connections", ConfigType.Int)
+        {
+            Default = "1000",
+            Min = 1,
+            Max = 100000,
+            Doc = "Most IMAP sessions at once, over all clients; more get \"* BYE [UNAVAILABLE]\" and are closed.",
+            Example = "5000",
+        };
+
+        /// <summary>imap.max_connections_per_ip</summary>
+        public static readonly ConfigKey<int> MaxConnectionsPerIp = new("imap.max_connections_per_ip", ConfigType.Int)
+        {
+            Default = "100",
+            Min = 1,
+            Max = 100000,
+            Doc = "Most IMAP sessions at once from one client address (IPv6 clients are counted per /64), "
+                + "logged in or not. Generous, since a household or office behind one NAT shares an address.",
+            Example = "200",
+        };
+
+        /// <summary>imap.max_connections_per_user_ip</summary>
+        public static readonly ConfigKey<int> MaxConnectionsPerUserIp = new("imap.max_connections_per_user_ip", ConfigType.Int)
+        {
+            Default = "10",
+            Min = 1,
+            Max = 10000,
+            Doc = "Most IMAP sessions one user may have logged in at once from one client address (Dovecot's "
+                + "mail_max_userip_connections); one more login gets NO [LIMIT]. Each client keeps a few "
+                + "(one per watched folder), so allow for several devices behind one NAT.",
+            Example = "20",
+        };
+    }
+
+    /// <summary>[pop3]</summary>
+    public static class Pop3
+    {
+        /// <summary>pop3.max_connections</summary>
+        public static readonly ConfigKey<int> MaxConnections = new("pop3.max_connections", ConfigType.Int)
+        {
+            Default = "1000",
+            Min = 1,
+            Max = 100000,
+            Doc = "Most POP3 sessions at once, over all clients; more get \"-ERR [SYS/TEMP]\" and are closed.",
+            Example = "5000",
+        };
+
+        /// <summary>pop3.max_connections_per_ip</summary>
+        public static readonly ConfigKey<int> MaxConnectionsPerIp = new("pop3.max_connections_per_ip", ConfigType.Int)
+        {
+            Default = "100",
+            Min = 1,
+            Max = 100000,
+            Doc = "Most POP3 sessions at once from one client address (IPv6 clients are counted per /64).",
+            Example = "200",
+        };
+
+        /// <summary>pop3.max_connections_per_user_ip</summary>
+        public static readonly ConfigKey<int> MaxConnectionsPerUserIp = new("pop3.max_connections_per_user_ip", ConfigType.Int)
+        {
+            Default = "10",
+            Min = 1,
+            Max = 10000,
+            Doc = "Most POP3 sessions one user may have logged in at once from one client address; one more "
+                + "login gets -ERR [IN-USE].",
+            Example = "3",
+        };
+    }
+
     /// <summary>[relay]</summary>
     public static class Relay
     {
@@ -309,6 +417,51 @@ public static class ConfigSchema
             Secret = true,
             Doc = "File holding the smarthost password. Needs relay.username.",
             Example = "/etc/letterbox/secrets/relay-password",
+        };
+    }
+
+    /// <summary>[queue]</summary>
+    public static class Queue
+    {
+        /// <summary>queue.lifetime</summary>
+        public static readonly ConfigKey<TimeSpan> Lifetime = new("queue.lifetime", ConfigType.Duration)
+        {
+            Default = "5d",
+            Doc = "How long an outgoing message is retried before it is returned to the sender as undeliverable "
+                + "(RFC 5321 §4.5.4.1 asks for at least 4-5 days).",
+            Example = "3d",
+            // Seconds are allowed so that tests can watch a message expire; production wants days.
+            Check = t => t >= TimeSpan.FromSeconds(1) && t <= TimeSpan.FromDays(30) ? null : "must be between 1s and 30d",
+        };
+
+        /// <summary>queue.first_retry</summary>
+        public static readonly ConfigKey<TimeSpan> FirstRetry = new("queue.first_retry", ConfigType.Duration)
+        {
+            Default = "2m",
+            Doc = "Delay before the first retry after a temporary failure; each later delay doubles, up to 4 hours, "
+                + "with 20% jitter.",
+            Example = "5m",
+            Check = t => t >= TimeSpan.FromSeconds(1) && t <= TimeSpan.FromHours(4) ? null : "must be between 1s and 4h",
+        };
+
+        /// <summary>queue.concurrency</summary>
+        public static readonly ConfigKey<int> Concurrency = new("queue.concurrency", ConfigType.Int)
+        {
+            Default = "8",
+            Min = 1,
+            Max = 200,
+            Doc = "Messages delivered at once by the queue daemon.",
+            Example = "20",
+        };
+
+        /// <summary>queue.mx_port</summary>
+        public static readonly ConfigKey<int> MxPort = new("queue.mx_port", ConfigType.Int)
+        {
+            Default = "25",
+            Min = 1,
+            Max = 65535,
+            Doc = "Port of the recipient domains' MX hosts. For tests only: every MX on the Internet listens on 25.",
+            Example = "2525",
         };
     }
 
@@ -341,6 +494,39 @@ public static class ConfigSchema
             Doc = "Recursive resolvers for outgoing lookups (MX, SPF, DNSBL), as host[:port] (port 53 when "
                 + "omitted). Empty means the system resolver.",
             Example = "127.0.0.53:53, [2001:db8::53]:53",
+        };
+
+        /// <summary>dns.nameservers</summary>
+        public static readonly ConfigKey<IReadOnlyList<string>> Nameservers = new("dns.nameservers", ConfigType.DomainList)
+        {
+            Default = "",
+            Doc = "Names of the secondary name servers, published as NS records of every zone after this host. "
+                + "List the same servers' addresses in dns.secondaries so they may transfer the zones.",
+            Example = "ns2.example.net, ns.secondary.example",
+        };
+
+        /// <summary>dns.notify</summary>
+        public static readonly ConfigKey<IReadOnlyList<HostEndpoint>> Notify = new("dns.notify", ConfigType.EndpointList)
+        {
+            Default = "",
+            DefaultPort = 53,
+            Doc = "Where a NOTIFY (RFC 1996) goes when a zone changes, as address[:port] (port 53 when omitted), so "
+                + "secondaries transfer the new zone at once instead of at their next refresh. Empty means every "
+                + "address in dns.secondaries on port 53.",
+            Example = "198.51.100.53, [2001:db8:53::1]:5353",
+        };
+
+        /// <summary>dns.rate_limit</summary>
+        public static readonly ConfigKey<int> RateLimit = new("dns.rate_limit", ConfigType.Int)
+        {
+            Default = "200",
+            Min = 0,
+            Max = 1000000,
+            Doc = "Response rate limiting: UDP answers per second to one client network (IPv4 /24, IPv6 /56). Above "
+                + "it answers are dropped, every second one sent truncated so a real client retries over TCP; this "
+                + "keeps the server from being used to flood a forged source address. 127.0.0.1 and ::1 are exempt. "
+                + "0 turns it off.",
+            Example = "50",
         };
     }
 
@@ -400,10 +586,11 @@ public static class ConfigSchema
         /// <summary>daemons.enabled</summary>
         public static readonly ConfigKey<IReadOnlyList<string>> Enabled = new("daemons.enabled", ConfigType.StringList)
         {
-            Default = "smtp, imap, pop3, dns, http",
-            Allowed = ["smtp", "imap", "pop3", "dns", "http"],
+            Default = "smtp, imap, pop3, dns, http, acme, queue",
+            Allowed = ["smtp", "imap", "pop3", "dns", "http", "acme", "queue"],
             Doc = "Daemons to run. smtp covers ports 25, 465 and 587; imap 143 and 993; pop3 110 and 995; "
-                + "dns 53; http 80 (ACME challenges, MTA-STS, /healthz and /metrics).",
+                + "dns 53; http 80 (ACME challenges, MTA-STS, /healthz and /metrics); acme (no port) obtains and renews "
+                + "the certificate, and runs only when tls.mode = acme; queue (no port) delivers outgoing mail.",
             Example = "smtp, imap, http",
         };
     }
@@ -454,10 +641,14 @@ public static class ConfigSchema
         Host.Hostname, Host.Domains, Host.User,
         Network.PublicIpv4, Network.PublicIpv6, Network.Listen, Network.PortOffset,
         Tls.Mode, Tls.CertFile, Tls.KeyFile, Tls.AcmeDirectory, Tls.AcmeEmail, Tls.AcmeEabHmacKeyFile,
+        Tls.AcmeEabKid, Tls.AcmeChallenge, Tls.AcmeNames, Tls.AcmeCaFile,
         Smtp.MaxMessageSize, Smtp.MaxRecipients, Smtp.TrustedNetworks, Smtp.CommandTimeout, Smtp.DataTimeout, Smtp.GreetPause,
         Smtp.MaxConnections, Smtp.MaxConnectionsPerIp, Smtp.MaxCommands, Smtp.MaxErrors, Smtp.MaxLineLength, Smtp.MaxHeaderSize, Smtp.MaxMessagesPerHour,
+        Imap.MaxConnections, Imap.MaxConnectionsPerIp, Imap.MaxConnectionsPerUserIp,
+        Pop3.MaxConnections, Pop3.MaxConnectionsPerIp, Pop3.MaxConnectionsPerUserIp,
         Relay.Host, Relay.Username, Relay.PasswordFile,
-        Dns.Enabled, Dns.Secondaries, Dns.Resolvers,
+        Queue.Lifetime, Queue.FirstRetry, Queue.Concurrency, Queue.MxPort,
+        Dns.Enabled, Dns.Secondaries, Dns.Resolvers, Dns.Nameservers, Dns.Notify, Dns.RateLimit,
         Backup.Enabled, Backup.Target, Backup.Schedule, Backup.Keep, Backup.KeyFile,
         Daemons.Enabled,
         Monitoring.Allow,

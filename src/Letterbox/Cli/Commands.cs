@@ -57,6 +57,10 @@ public static class Commands
         root.Subcommands.Add(config);
 
         AccountCommands.Add(root, data);
+        CertCommands.Add(root, data);
+        DnsCommands.Add(root, data);
+        DkimCommands.Add(root, data);
+        QueueCommands.Add(root, data);
 
         var status = new Command("status", "Ask the running supervisor for the state of every daemon (JSON, as /healthz).");
         status.SetAction((pr, ct) => StatusCommand.RunAsync(pr.GetValue(data), ct));

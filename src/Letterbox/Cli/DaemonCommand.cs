@@ -14,7 +14,7 @@ public static class DaemonCommand
         var definition = DaemonCatalog.Find(name)
             ?? throw new CliException(ExitCodes.UsageOrConfig, $"no daemon named '{name}' (known: {string.Join(", ", DaemonCatalog.All.Select(d => d.Name))})");
         var listeners = ListenerHandoff.Adopt();
-        if (listeners.Count == 0)
+        if (listeners.Count == 0 && definition.Listeners.Count > 0) // acme has no socket of its own
             throw new CliException(ExitCodes.UsageOrConfig, $"daemon {name} has no sockets: it is started by `letterbox run` or `letterbox dev`, not by hand");
 
         var settings = ConfigBridge.LoadDaemonFile(configFile);

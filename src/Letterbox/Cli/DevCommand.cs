@@ -81,6 +81,8 @@ public static class DevCommand
         return spec.Name switch
         {
             "http" => $"curl http://{host}/healthz",
+            "dns" when spec.Transport == Transport.Udp => $"dig @{spec.EndPoint.Address} -p {spec.EndPoint.Port} example.test MX",
+            "dns" => $"dig +tcp @{spec.EndPoint.Address} -p {spec.EndPoint.Port} example.test TXT",
             "imap" => $"openssl s_client -quiet -starttls imap -connect {host}",
             "imaps" => $"curl --insecure imaps://{host}/INBOX -u demo@example.test",
             "pop3" => $"openssl s_client -quiet -starttls pop3 -connect {host}",

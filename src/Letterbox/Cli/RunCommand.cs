@@ -25,8 +25,8 @@ public static class RunCommand
         var settings = result.Config!;
         Log.MinimumLevel = LevelOf(settings.Log.Level);
         var log = new Log("supervisor");
-        // Daemons without a socket (queue) are probed through the heartbeat files they leave here.
-        HealthProbes.RunDirectory = Path.Combine(dataDirectory, "run");
+        // Daemons without a socket (queue) are probed through the heartbeat files they leave in it.
+        HealthProbes.DataDirectory = dataDirectory;
 
         UnixUser? daemonUser = null;
         if (dropPrivileges && UnixUser.IsRoot)
@@ -41,7 +41,8 @@ public static class RunCommand
         }
 
         PrepareDataDirectory(dataDirectory, daemonUser);
-        if (settings.Tls.Mode == TlsMode.SelfSigned)
+        // ACME mode serves the self-signed certificate until the acme daemon has issued one.
+        if (settings.Tls.Mode is TlsMode.SelfSigned or TlsMode.Acme)
             PrepareSelfSignedCertificate(settings, dataDirectory, daemonUser, log);
         prepare?.Invoke(settings);
         var effective = Path.Combine(dataDirectory, "run", "effective.toml");

@@ -1,6 +1,9 @@
+using Letterbox.Daemons.Acme;
+using Letterbox.Daemons.Dns;
 using Letterbox.Daemons.Http;
 using Letterbox.Daemons.Imap;
 using Letterbox.Daemons.Pop3;
+using Letterbox.Daemons.Queue;
 using Letterbox.Daemons.Smtp;
 using Letterbox.Net.Listeners;
 using Letterbox.Supervisor;
@@ -29,6 +32,9 @@ public static class DaemonCatalog
         new("imap", [new("imap", 143, Transport.Tcp), new("imaps", 993, Transport.Tcp)], HealthProbes.ImapGreeting, () => new ImapDaemon()),
         new("pop3", [new("pop3", 110, Transport.Tcp), new("pop3s", 995, Transport.Tcp)], HealthProbes.Pop3Greeting, () => new Pop3Daemon()),
         new("http", [new("http", 80, Transport.Tcp)], HealthProbes.HttpLivez, () => new HttpDaemon()),
+        new("dns", [new("dns", 53, Transport.Udp), new("dns", 53, Transport.Tcp)], HealthProbes.DnsAnswer, () => new DnsDaemon()),
+        new("acme", [], HealthProbes.NoListener, () => new AcmeDaemon()),
+        new("queue", [], HealthProbes.QueueHeartbeat, () => new QueueDaemon()),
     ];
 
     public static DaemonDefinition? Find(string name) => All.FirstOrDefault(d => d.Name == name);

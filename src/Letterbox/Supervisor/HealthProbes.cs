@@ -33,6 +33,36 @@ public static class HealthProbes
         return statusLine.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) ? null : $"unexpected answer '{statusLine.Split('\r')[0]}'";
     }
 
+    /// <summary>
+    /// A daemon without a socket (acme): the supervisor already restarts it when it exits, and a
+    /// stuck ACME daemon harms nothing before the certificate ages; that is what the
+    /// letterbox_tls_certificate_expiry_seconds alert is for, not a restart.
+    /// </summary>
+    public static Task<string?> NoListener(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// The data directory, where daemons without a socket leave their heartbeat; set once by whoever
+    /// starts the supervisor. While it is null the heartbeat probes pass (nothing to read).
+    /// </summary>
+    public static string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// The queue daemon has no socket, so its probe is its heartbeat: the runner's loop touches
+    /// <c>queue/heartbeat</c> on every pass (at least once a second), so a deadlocked or stopped
+    /// runner leaves it stale. Ten seconds of silence is a failure; a file that was never written is
+    /// "not up yet" (the start-up grace covers it).
+    /// </summary>
+    public static Task<string?> QueueHeartbeat(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct)
+    {
+        if (DataDirectory is null)
+            return Task.FromResult<string?>(null);
+        var path = Daemons.Queue.QueueDaemon.HeartbeatPath(DataDirectory);
+        if (!File.Exists(path))
+            return Task.FromResult<string?>("no heartbeat yet");
+        var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(path);
+        return Task.FromResult(age < TimeSpan.FromSeconds(10) ? null : $"heartbeat {age.TotalSeconds:0} s old");
+    }
+
     /// <summary>SMTP: the 220 banner, then QUIT so the session ends politely (RFC 5321 §4.2).</summary>
     public static async Task<string?> SmtpBanner(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct)
     {
@@ -69,6 +99,48 @@ public static class HealthProbes
         if (!greeting.StartsWith("* OK", StringComparison.Ordinal))
             return $"unexpected greeting '{greeting}'";
         await socket.SendAsync("a LOGOUT\r\n"u8.ToArray(), SocketFlags.None, ct);
+        return null;
+    }
+
+    /// <summary>
+    /// DNS: a query for the root's SOA over UDP and then TCP. We are not authoritative for the
+    /// root, so the answer is REFUSED; what counts is that an answer with our ID comes back.
+    /// </summary>
+    public static async Task<string?> DnsAnswer(IReadOnlyList<ListenerSpec> listeners, CancellationToken ct)
+    {
+        ushort id = (ushort)Random.Shared.Next(1, 65535);
+        var query = Protocol.Dns.DnsMessage.Query(id, Protocol.Dns.DnsName.Root, Protocol.Dns.DnsType.SOA);
+        var buffer = new byte[512];
+        foreach (var target in listeners.Where(l => l.Name == "dns"))
+        {
+            var ep = Reachable(target.EndPoint);
+            int n;
+            if (target.Transport == Transport.Udp)
+            {
+                using var udp = new Socket(ep.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                await udp.ConnectAsync(ep, ct);
+                await udp.SendAsync(query, SocketFlags.None, ct);
+                n = await udp.ReceiveAsync(buffer, SocketFlags.None, ct);
+            }
+            else
+            {
+                using var tcp = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                await tcp.ConnectAsync(ep, ct);
+                await tcp.SendAsync((byte[])[0, (byte)query.Length, .. query], SocketFlags.None, ct);
+                n = 0;
+                while (n < 2 + 12)
+                {
+                    int r = await tcp.ReceiveAsync(buffer.AsMemory(n), SocketFlags.None, ct);
+                    if (r == 0)
+                        break;
+                    n += r;
+                }
+                buffer.AsSpan(2, Math.Max(0, n - 2)).CopyTo(buffer);
+                n -= 2;
+            }
+            if (!Protocol.Dns.DnsHeader.TryRead(buffer.AsSpan(0, Math.Max(0, n)), out var h) || h.Id != id || !h.IsResponse)
+                return $"no DNS answer over {target.Transport.ToString().ToLowerInvariant()}";
+        }
         return null;
     }
 

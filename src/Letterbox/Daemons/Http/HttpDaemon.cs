@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Letterbox.Acme.Challenges;
 using Letterbox.Control;
 using Letterbox.Monitoring;
 using Letterbox.Net.Listeners;
@@ -73,6 +74,15 @@ public sealed class HttpDaemon : IDaemon
     {
         if (request.Method is not ("GET" or "HEAD"))
             return new Response(405, "text/plain", "method not allowed\n", "error");
+
+        // RFC 8555 §8.3: the CA fetches the key authorization the acme daemon left on disk.
+        if (request.Path.StartsWith(Http01Store.PathPrefix, StringComparison.Ordinal))
+        {
+            var keyAuthorization = new Http01Store(context.DataDirectory).TryRead(request.Path[Http01Store.PathPrefix.Length..]);
+            return keyAuthorization is null
+                ? new Response(404, "text/plain", "no such challenge\n", "acme-challenge")
+                : new Response(200, "application/octet-stream", keyAuthorization, "acme-challenge");
+        }
 
         switch (request.Path)
         {

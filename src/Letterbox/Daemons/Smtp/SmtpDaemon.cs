@@ -76,11 +76,23 @@ public static class Certificates
 {
     public static CertificateSource? For(LetterboxConfig config, string dataDirectory)
     {
+        var (selfSignedCert, selfSignedKey) = (Path.Combine(dataDirectory, "tls", "self-signed.pem"), Path.Combine(dataDirectory, "tls", "self-signed.key"));
+        if (config.Tls.Mode == TlsMode.Acme)
+        {
+            // The acme daemon writes certs/ecdsa.*; until it has, the self-signed pair is served.
+            var (acmeCert, acmeKey) = (Path.Combine(dataDirectory, "certs", "ecdsa.pem"), Path.Combine(dataDirectory, "certs", "ecdsa.key"));
+            return File.Exists(acmeCert) || File.Exists(selfSignedCert)
+                ? new CertificateSource(acmeCert, acmeKey, selfSignedCert, selfSignedKey)
+                {
+                    // RSA 2048 for clients that offer no ECDSA; used once the acme daemon has issued it.
+                    Alternate = new CertificateSource(Path.Combine(dataDirectory, "certs", "rsa.pem"), Path.Combine(dataDirectory, "certs", "rsa.key")),
+                }
+                : null;
+        }
         var (cert, key) = config.Tls.Mode switch
         {
             TlsMode.Files => (config.Tls.CertFile!, config.Tls.KeyFile!),
-            // Until the ACME client has a certificate, the self-signed one keeps TLS available.
-            _ => (Path.Combine(dataDirectory, "tls", "self-signed.pem"), Path.Combine(dataDirectory, "tls", "self-signed.key")),
+            _ => (selfSignedCert, selfSignedKey),
         };
         return File.Exists(cert) && File.Exists(key) ? new CertificateSource(cert, key) : null;
     }
