@@ -36,7 +36,7 @@ bin=$(readlink -f "$bin")
 command -v dnsperf >/dev/null || { echo "dnsperf missing: apt-get install dnsperf" >&2; exit 1; }
 [ -x /usr/sbin/nsd ] || { echo "nsd missing: apt-get install nsd" >&2; exit 1; }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source bench/lib.sh
 for _ in $(seq 20); do
   offset=$(( 20000 + RANDOM % 20000 ))
   lb_port=$((offset + 53)); nsd_port=$((offset + 5353))

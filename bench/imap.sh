@@ -45,7 +45,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   || { echo "open-file limit $(ulimit -n) too low for --idle $idle (raise the hard limit)" >&2; exit 1; }
 scripts=$PWD/bench/imap
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source bench/lib.sh
 for _ in $(seq 20); do
   offset=$(( 20000 + RANDOM % 20000 ))
   lb_port=$((offset + 993)); dc_port=$((offset + 1993))
@@ -76,16 +76,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Every pid in the tree under $1, $1 included.
-tree_pids() {
-  ps -e -o pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      inside[root] = 1; grown = 1
-      while (grown) { grown = 0; for (p in parent) if (!(p in inside) && (parent[p] in inside)) { inside[p] = 1; grown = 1 } }
-      for (p in inside) if (p in parent) print p
-    }'
-}
 # "RSS PSS COUNT" in KiB over the given pids.
 mem_of() {
   awk '
