@@ -1,5 +1,6 @@
 using Letterbox.Config;
 using Letterbox.Daemons;
+using Letterbox.Daemons.Smtp;
 using Letterbox.Logging;
 using Letterbox.Net.Listeners;
 using Letterbox.Net.Tls;
@@ -55,6 +56,7 @@ public static class RunCommand
             DataDirectory = dataDirectory,
             Daemons = plans,
             DaemonUser = daemonUser,
+            Tls = () => Certificates.Served(settings, dataDirectory),
             ChildArguments = name => daemonUser is null
                 ? ["daemon", name, "--data", dataDirectory, "--config-file", effective]
                 : ["daemon", name, "--data", dataDirectory, "--config-file", effective, "--user", daemonUser.Name],

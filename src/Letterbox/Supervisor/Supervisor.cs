@@ -110,7 +110,10 @@ public sealed class Supervisor(SupervisorOptions options, Log log)
     {
         var daemons = _children.ToDictionary(c => c.Name, c => c.Snapshot());
         string status = _stopping ? "stopping" : daemons.Values.All(d => d.Healthy) ? "ok" : "degraded";
-        return new HealthReport(status, BuildInfo.Version, options.Mode, Math.Round((DateTime.UtcNow - _started).TotalSeconds, 1), daemons);
+        return new HealthReport(status, BuildInfo.Version, options.Mode, Math.Round((DateTime.UtcNow - _started).TotalSeconds, 1), daemons)
+        {
+            Tls = options.Tls?.Invoke(),
+        };
     }
 
     private string? HandleControl(string command, string body)

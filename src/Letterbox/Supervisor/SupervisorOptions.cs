@@ -1,4 +1,5 @@
 using Letterbox.Daemons;
+using Letterbox.Monitoring;
 using Letterbox.Net.Listeners;
 using Letterbox.Net.Unix;
 
@@ -19,6 +20,9 @@ public sealed record SupervisorOptions
 
     /// <summary>The unprivileged account daemons run as when the supervisor runs as root.</summary>
     public UnixUser? DaemonUser { get; init; }
+
+    /// <summary>What /healthz says of the served certificate (read from the certificate file alone, never the key).</summary>
+    public Func<TlsHealth?>? Tls { get; init; }
 
     public string RunDirectory => Path.Combine(DataDirectory, "run");
     public string ControlSocket => Path.Combine(RunDirectory, "control.sock");

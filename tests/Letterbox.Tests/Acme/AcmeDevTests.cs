@@ -125,6 +125,11 @@ public sealed class AcmeDevTests : IAsyncLifetime
         Assert.True(expiry.Success, "no letterbox_tls_certificate_expiry_seconds on /metrics");
         Assert.InRange(double.Parse(expiry.Groups[1].Value), (issued.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalSeconds - 5, (issued.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalSeconds + 60);
 
+        // /healthz tells a remote monitor which certificate is served now.
+        var tls = System.Text.Json.JsonDocument.Parse(Tool.Curl($"http://127.0.0.1:{_offset + 80}/healthz").Body).RootElement.GetProperty("tls");
+        Assert.Equal("acme", tls.GetProperty("certificate").GetString());
+        Assert.Equal(issued.NotAfter.ToUniversalTime(), tls.GetProperty("not_after").GetDateTimeOffset().UtcDateTime, TimeSpan.FromSeconds(1));
+
         var key = Path.Combine(Data, "certs", "ecdsa.key");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Data, "acme", "account.key")));

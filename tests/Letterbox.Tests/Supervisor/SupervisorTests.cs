@@ -59,6 +59,11 @@ public sealed class SupervisorTests(ITestOutputHelper output) : IDisposable
         var health = JsonDocument.Parse(body).RootElement;
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.Equal("dev", health.GetProperty("mode").GetString());
+        // Until ACME (or the operator's files) replace it, clients would warn: /healthz says so.
+        var tls = health.GetProperty("tls");
+        Assert.Equal("self-signed", tls.GetProperty("certificate").GetString());
+        Assert.Contains("mail.example.test", tls.GetProperty("subject").GetString());
+        Assert.True(tls.GetProperty("not_after").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(300));
         var http = Http(health);
         Assert.True(http.GetProperty("healthy").GetBoolean());
         Assert.Equal("running", http.GetProperty("state").GetString());

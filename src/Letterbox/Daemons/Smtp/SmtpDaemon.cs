@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Letterbox.Config;
 using Letterbox.Delivery.Dkim;
 using Letterbox.Delivery.Queue;
+using Letterbox.Monitoring;
 using Letterbox.Store.Keys;
 using Letterbox.Net.Tls;
 using Letterbox.Store;
@@ -95,5 +98,29 @@ public static class Certificates
             _ => (selfSignedCert, selfSignedKey),
         };
         return File.Exists(cert) && File.Exists(key) ? new CertificateSource(cert, key) : null;
+    }
+
+    /// <summary>
+    /// What /healthz reports: which of the certificates above the listeners serve now, read from the
+    /// certificate file alone (the supervisor never opens a private key). Null when there is none.
+    /// </summary>
+    public static TlsHealth? Served(LetterboxConfig config, string dataDirectory)
+    {
+        var acme = Path.Combine(dataDirectory, "certs", "ecdsa.pem");
+        var (kind, path) = config.Tls.Mode switch
+        {
+            TlsMode.Files => ("files", config.Tls.CertFile!),
+            TlsMode.Acme when File.Exists(acme) => ("acme", acme),
+            _ => ("self-signed", Path.Combine(dataDirectory, "tls", "self-signed.pem")),
+        };
+        try
+        {
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(path));
+            return new TlsHealth(kind, certificate.Subject, new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            return null;
+        }
     }
 }
