@@ -1,4 +1,5 @@
 using Letterbox.Config;
+using Letterbox.Net.Tls;
 
 namespace Letterbox.Cli;
 
@@ -23,6 +24,15 @@ public static class ConfigCommands
             Console.Error.WriteLine(d.ToString());
         if (!result.IsValid)
             return ExitCodes.UsageOrConfig;
+        // The operator's own certificate: the config can be right and the files still unusable.
+        if (result.Config!.Tls is { Mode: TlsMode.Files, CertFile: { } cert, KeyFile: { } key })
+        {
+            var problems = CertificateFiles.Check(cert, key, DateTimeOffset.UtcNow);
+            foreach (var problem in problems)
+                Console.Error.WriteLine($"error: tls: {problem}");
+            if (problems.Count > 0)
+                return ExitCodes.UsageOrConfig;
+        }
         Console.WriteLine($"ok: {(file ?? string.Join(", ", result.Sources))} is a valid configuration" +
                           (result.Warnings.Count > 0 ? $" ({result.Warnings.Count} warning{(result.Warnings.Count == 1 ? "" : "s")})" : ""));
         return ExitCodes.Ok;

@@ -54,6 +54,52 @@ public sealed class ConfigCliTests : IDisposable
         Assert.StartsWith("ok:", r.Stdout);
     }
 
+    /// <summary>A certificate/key pair in PEM files (key 0600), valid from..until, optionally signed by another key than the one written.</summary>
+    private (string Cert, string Key) Pair(string name, DateTimeOffset from, DateTimeOffset until, bool wrongKey = false)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var other = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=mail.example.com", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(from, until);
+        var cert = _dir.File($"{name}.pem", certificate.ExportCertificatePem());
+        var keyFile = _dir.File($"{name}.key", (wrongKey ? other : key).ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return (cert, keyFile);
+    }
+
+    private Tool.Result CheckWithFiles((string Cert, string Key) pair) =>
+        Letterbox(null, "config", "check", _dir.File("files.toml", $"""
+            hostname = "mail.example.com"
+            domains = ["example.com"]
+            [tls]
+            mode = "files"
+            cert_file = "{pair.Cert}"
+            key_file = "{pair.Key}"
+            """));
+
+    [Fact]
+    public void Config_check_reports_unusable_certificate_files_of_their_own_tls()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var good = Pair("good", now.AddDays(-1), now.AddDays(90));
+        Assert.Equal(0, CheckWithFiles(good).ExitCode);
+
+        var expired = CheckWithFiles(Pair("expired", now.AddDays(-90), now.AddDays(-1)));
+        Assert.Equal(2, expired.ExitCode);
+        Assert.Contains("expired on", expired.Stderr);
+
+        var mismatched = CheckWithFiles(Pair("mismatched", now.AddDays(-1), now.AddDays(90), wrongKey: true));
+        Assert.Equal(2, mismatched.ExitCode);
+        Assert.Contains("not a certificate and its private key", mismatched.Stderr);
+
+        var open = Pair("open", now.AddDays(-1), now.AddDays(90));
+        File.SetUnixFileMode(open.Key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var readable = CheckWithFiles(open);
+        Assert.Equal(2, readable.ExitCode);
+        Assert.Contains("mode 0644 lets others read the private key", readable.Stderr);
+        Assert.DoesNotContain("   at ", expired.Stderr + mismatched.Stderr + readable.Stderr);
+    }
+
     [Fact]
     public void Config_check_of_a_missing_file_is_a_usage_error()
     {
