@@ -103,6 +103,14 @@ public sealed class AcmeDevTests : IAsyncLifetime
         Assert.True(smtp.ExitCode == 0, smtp.Stdout + smtp.Stderr);
         Assert.Contains("Verify return code: 0 (ok)", smtp.Stdout);
 
+        // Submission with implicit TLS (465) and POP3S serve the same issued certificate.
+        foreach (int port in (int[])[_offset + 465, _offset + 995])
+        {
+            var implicitTls = OpenSsl("-connect", $"127.0.0.1:{port}");
+            Assert.True(implicitTls.ExitCode == 0, implicitTls.Stdout + implicitTls.Stderr);
+            Assert.Contains("Verify return code: 0 (ok)", implicitTls.Stdout);
+        }
+
         var status = Tool.Run(LetterboxProcess.BinaryPath, ["cert", "status", "--data", Data]);
         Assert.True(status.ExitCode == 0, status.Stderr);
         Assert.Contains("mode: acme", status.Stdout);
