@@ -16,7 +16,7 @@ public sealed partial class SmtpSession
 
     /// <summary>The mechanisms offered now: none on the MX port, none before TLS, none once logged in.</summary>
     private IReadOnlyList<string> OfferedMechanisms =>
-        _role != SmtpRole.Mx && _tls is not null && _user is null && _submission is not null ? Mechanisms : [];
+        _role != SmtpRole.Mx && _tls is not null && _user is null ? Mechanisms : [];
 
     private UserAccount? _user;
 
@@ -26,7 +26,7 @@ public sealed partial class SmtpSession
 
     private async Task OnAuthAsync(AuthCommand auth)
     {
-        if (_role == SmtpRole.Mx || _submission is null)
+        if (_role == SmtpRole.Mx)
         {
             // Port 25 takes mail for our users from anyone; logging in happens on 587/465.
             Error(503, EnhancedStatus.InvalidCommand, "Error: authentication not enabled on this port, use port 587 or 465");
@@ -136,7 +136,7 @@ public sealed partial class SmtpSession
 
     private async Task LoginAsync(string user, string password)
     {
-        var result = await _submission!.Authenticator.LoginAsync("submission", _client, user, password, CancellationToken.None);
+        var result = await _submission.Authenticator.LoginAsync("submission", _client, user, password, CancellationToken.None);
         switch (result.Outcome)
         {
             case Authenticator.Outcome.Ok:

@@ -193,7 +193,7 @@ public sealed partial class SmtpSession
             Error(553, EnhancedStatus.DeliveryNotAuthorized, $"{sender.ToPath()}: Sender address not owned by user {_user.Address}");
             return false;
         }
-        if (!_submission!.RateLimit.Allows(_user.Address))
+        if (!_submission.RateLimit.Allows(_user.Address))
         {
             _metrics.Increment("letterbox_smtp_rejected_total", 1, ("reason", "rate_limit"));
             _log.Warn("send rate limit reached", ("conn", _id), ("client", _client), ("user", _user.Address));

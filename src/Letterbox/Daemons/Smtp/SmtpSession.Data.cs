@@ -139,6 +139,8 @@ public sealed partial class SmtpSession
         _mode = Mode.Command;
         try
         {
+            // Whatever the inspector still buffers reaches the file once, before any path reads it.
+            tx.Inspector!.Flush();
             var reply = Check(tx) ?? (IsSubmission(tx) ? await SubmitAsync(tx) : await DeliverAsync(tx, null));
             if (reply.IsPositive)
                 Reply(reply);
@@ -186,11 +188,8 @@ public sealed partial class SmtpSession
         string? queued = null;
         if (remote.Count > 0)
         {
-            if (_submission is null)
-                return new SmtpReply(451, EnhancedStatus.OtherMailSystem, "Error: no outbound queue, try again later");
             try
             {
-                tx.Inspector!.Flush();
                 queued = await _submission.Queue.EnqueueAsync(tx.Sender.ToString(), remote, extraHeader ?? [], tx.Message!.SpoolPath, _user?.Address, CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -206,7 +205,7 @@ public sealed partial class SmtpSession
             if (reply.IsPositive)
                 _log.Info("message queued", ("conn", _id), ("user", _user?.Address), ("from", tx.Sender.ToPath()), ("queue_id", queued), ("remote_rcpts", remote.Count));
             else
-                _submission!.Queue.Remove(queued); // the client will send again: the queued copy must not go out too
+                _submission.Queue.Remove(queued); // the client will send again: the queued copy must not go out too
         }
         return reply;
     }
@@ -215,7 +214,6 @@ public sealed partial class SmtpSession
     {
         var started = DateTime.UtcNow;
         var message = tx.Message!;
-        tx.Inspector!.Flush();
         var mailboxes = Mailboxes(tx);
         try
         {

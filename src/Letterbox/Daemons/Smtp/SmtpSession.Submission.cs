@@ -27,7 +27,6 @@ public sealed partial class SmtpSession
     {
         var message = tx.Message!;
         var user = _user; // null for a client in smtp.trusted_networks
-        tx.Inspector!.Flush();
 
         // The header block is bounded (smtp.max_header_size was checked), so parsing it is too.
         HeaderList headers;
@@ -58,7 +57,7 @@ public sealed partial class SmtpSession
             {
                 whole.Add(new MemoryStream(addedBytes));
                 whole.Add(message.OpenRead());
-                signatures = sign ? _submission!.Signer.Sign(domain, whole) : [];
+                signatures = sign ? _submission.Signer.Sign(domain, whole) : [];
             }
             prefix = [.. Encoding.ASCII.GetBytes(string.Concat(signatures)), .. addedBytes];
         }
@@ -70,7 +69,7 @@ public sealed partial class SmtpSession
 
         var reply = await DeliverAsync(tx, prefix);
         if (reply.IsPositive && user is not null)
-            _submission!.RateLimit.Record(user.Address);
+            _submission.RateLimit.Record(user.Address);
         return reply;
     }
 

@@ -25,7 +25,7 @@ public sealed partial class SmtpSession
 
     private readonly SmtpServerOptions _options;
     private readonly SmtpRole _role;
-    private readonly Submission? _submission;
+    private readonly Submission _submission;
     private readonly MailStore _store;
     private readonly CertificateSource? _certificate;
     private readonly Metrics _metrics;
@@ -47,7 +47,7 @@ public sealed partial class SmtpSession
     private int _commands, _errors, _messages;
 
     public SmtpSession(Socket socket, SmtpRole role, SmtpServerOptions options, MailStore store, CertificateSource? certificate,
-        Submission? submission, Metrics metrics, Log log)
+        Submission submission, Metrics metrics, Log log)
     {
         _socket = socket;
         _role = role;
