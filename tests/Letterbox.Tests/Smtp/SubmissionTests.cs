@@ -27,9 +27,10 @@ public sealed class SubmissionTests : IDisposable
     private int SubmissionsPort => _lb.Offset + 465;
     private string AuthPlain(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));
 
-    private SmtpTranscript OpenTls()
+    /// <summary>A session on 587 (of this test's appliance unless another port is given), after STARTTLS and before EHLO.</summary>
+    private SmtpTranscript OpenTls(int? port = null)
     {
-        var t = new SmtpTranscript(SubmissionPort);
+        var t = new SmtpTranscript(port ?? SubmissionPort);
         Assert.StartsWith("220 ", t.Reply());
         t.Command("EHLO client.example.org");
         Assert.StartsWith("220 ", t.Command("STARTTLS"));
@@ -163,11 +164,7 @@ public sealed class SubmissionTests : IDisposable
             [dns]
             resolvers = ["127.0.0.1:9"]
             """);
-        using var t = new SmtpTranscript(lb.Offset + 587);
-        Assert.StartsWith("220 ", t.Reply());
-        t.Command("EHLO client.example.org");
-        t.Command("STARTTLS");
-        t.StartTls();
+        using var t = OpenTls(lb.Offset + 587);
         t.Command("EHLO client.example.org");
         Assert.StartsWith("235 ", t.Command("AUTH PLAIN " + AuthPlain("demo@example.test", lb.DemoPassword)));
         for (int i = 0; i < 2; i++)
