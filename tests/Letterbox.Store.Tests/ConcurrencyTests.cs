@@ -48,4 +48,35 @@ public sealed class ConcurrencyTests : IDisposable
 
         Assert.Equal(400, store.Accounts.FindUser(alice.Address)!.UsageBytes);
     }
+    [Fact]
+    public void Usage_of_concurrent_deliveries_is_seen_here_at_once_and_by_another_process_soon_and_never_twice()
+    {
+        var alice = store.User("alice@example.com");
+        const int deliveries = 64;
+        byte[] header = "Delivered-To: alice@example.com\r\n"u8.ToArray();
+        byte[] body = new byte[1000];
+
+        Parallel.For(0, deliveries, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            using var message = store.Mail.BeginDelivery(alice, header, 10_000);
+            message.Body.Write(body);
+            message.Commit([alice]);
+        });
+        long expected = deliveries * (header.Length + body.Length);
+
+        // This process counts its own deliveries the moment they are committed...
+        Assert.Equal(expected, store.Accounts.FindUser(alice.Address)!.UsageBytes);
+        // ...another process (a second store on the same database) once the batch is written.
+        var other = AccountStore.Open(store.DataDirectory, TestStore.Options());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (other.FindUser(alice.Address)!.UsageBytes != expected && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+        Assert.Equal(expected, other.FindUser(alice.Address)!.UsageBytes);
+        // A recount from the files agrees, and no batch adds the same deliveries on top of it.
+        Assert.Equal(expected, store.Accounts.RecountUsage(alice.Address));
+        Assert.Equal(expected, store.Accounts.FindUser(alice.Address)!.UsageBytes);
+        Assert.Equal(expected, other.FindUser(alice.Address)!.UsageBytes);
+    }
 }

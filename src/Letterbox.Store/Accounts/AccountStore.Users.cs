@@ -172,12 +172,21 @@ public sealed partial class AccountStore
     public long RecountUsage(string address)
     {
         var user = FindUser(address) ?? throw new AccountException($"no user {address}");
-        long usage = MaildirLayout.CountUsage(user.Mailbox.Directory);
-        using var db = Write();
-        db.Execute("UPDATE users SET usage_bytes = $u WHERE address = $a", ("$u", usage), ("$a", user.Address));
-        db.Commit();
-        return usage;
+        return usage.Replace(user.Address, () =>
+        {
+            long counted = MaildirLayout.CountUsage(user.Mailbox.Directory);
+            using var db = Write();
+            db.Execute("UPDATE users SET usage_bytes = $u WHERE address = $a", ("$u", counted), ("$a", user.Address));
+            db.Commit();
+            return counted;
+        });
     }
+
+    /// <summary>
+    /// Adds a delivery's bytes to a canonical address's usage without waiting for the database:
+    /// this process counts them at once, the database gets them with the next batch.
+    /// </summary>
+    internal void AddUsageSoon(string canonicalAddress, long deltaBytes) => usage.Add(canonicalAddress, deltaBytes);
 
     /// <summary>
     /// Adds <paramref name="deltaBytes"/> (negative when mail is expunged) to a user's counted usage;
@@ -214,7 +223,7 @@ public sealed partial class AccountStore
             r.GetString(1),
             own ?? Options.DefaultQuotaBytes,
             own,
-            r.IsDBNull(3) ? null : r.GetInt64(3),
+            r.IsDBNull(3) ? null : Math.Max(0, r.GetInt64(3) + usage.Unwritten(address)),
             MailboxOf(address));
     }
 

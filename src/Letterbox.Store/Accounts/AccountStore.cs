@@ -17,6 +17,9 @@ public sealed partial class AccountStore
 
     private readonly string connectionString;
 
+    // Usage added by this process's deliveries, written in batches (see UsageBatch for why).
+    private readonly UsageBatch usage;
+
     // A valid hash nobody's password matches, so an unknown user costs as much time as a wrong password.
     private readonly Lazy<string> decoyHash;
 
@@ -25,6 +28,7 @@ public sealed partial class AccountStore
         DataDirectory = dataDirectory;
         Options = options;
         connectionString = Database.ConnectionString(Path.Combine(dataDirectory, DatabaseFileName));
+        usage = new UsageBatch(WriteCounters);
         decoyHash = new(() => PasswordHash.HashArgon2id(Guid.NewGuid().ToString(), options.Argon2));
     }
 

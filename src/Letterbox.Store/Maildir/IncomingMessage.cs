@@ -122,13 +122,9 @@ public sealed class IncomingMessage : IDisposable
                 placed.Add(newPath);
                 Posix.FsyncDirectory(Path.GetDirectoryName(newPath)!);
             }
-            using (var db = accounts.WriteCounters())
+            foreach (var mailbox in targets)
             {
-                foreach (var mailbox in targets)
-                {
-                    AccountStore.AddUsage(db, mailbox.Address, sizes[mailbox]);
-                }
-                db.Commit();
+                accounts.AddUsageSoon(mailbox.Address, sizes[mailbox]);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
@@ -169,11 +165,7 @@ public sealed class IncomingMessage : IDisposable
                     throw Posix.Failure("rename", newPath, errno);
             }
             Posix.FsyncDirectory(Path.GetDirectoryName(placed)!);
-            using (var db = accounts.WriteCounters())
-            {
-                AccountStore.AddUsage(db, direct.Address, size);
-                db.Commit();
-            }
+            accounts.AddUsageSoon(direct.Address, size);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
