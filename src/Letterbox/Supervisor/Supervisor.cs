@@ -63,6 +63,10 @@ public sealed class Supervisor(SupervisorOptions options, Log log)
             var summary = $"serving: {string.Join(", ", _children.Select(c => c.Name))}";
             notify.Ready(summary);
             log.Info("appliance ready", ("daemons", _children.Count), ("startup_ms", (int)(DateTime.UtcNow - _started).TotalMilliseconds));
+            // Start-up is the supervisor's one heavy moment (a certificate made, a password hashed
+            // with Argon2id's tens of MiB, the configuration read); from here on it only probes and
+            // restarts. Hand that memory back to the system, or the idle supervisor keeps it for good.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
 
         try
