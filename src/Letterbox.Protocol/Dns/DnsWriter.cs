@@ -79,6 +79,11 @@ public sealed class DnsWriter
     public void WriteName(DnsName name, bool compress = true)
     {
         var labels = name.Labels;
+        if (Canonical)
+        {
+            WriteCanonicalName(labels);
+            return;
+        }
         for (int i = 0; i < labels.Count; i++)
         {
             string key = name.SuffixKey(i);
@@ -94,6 +99,25 @@ public sealed class DnsWriter
             span[0] = (byte)label.Length;
             for (int j = 0; j < label.Length; j++)
                 span[1 + j] = (byte)label[j];
+        }
+        WriteByte(0);
+    }
+
+    /// <summary>
+    /// RFC 4034 §6.2 canonical form, for DNSSEC signing data: every name uncompressed and in lower
+    /// case (only A-Z is folded, RFC 4034 §6.1). Every type whose RDATA we write with
+    /// <see cref="WriteName"/> is on the §6.2 list, so folding them all is right.
+    /// </summary>
+    public bool Canonical { get; init; }
+
+    private void WriteCanonicalName(IReadOnlyList<string> labels)
+    {
+        foreach (var label in labels)
+        {
+            var span = Take(1 + label.Length);
+            span[0] = (byte)label.Length;
+            for (int j = 0; j < label.Length; j++)
+                span[1 + j] = label[j] is >= 'A' and <= 'Z' ? (byte)(label[j] + 32) : (byte)label[j];
         }
         WriteByte(0);
     }

@@ -117,6 +117,8 @@ public abstract class RData : IEquatable<RData>
             case DnsType.SSHFP:
                 Need(length, 2, type);
                 return new SshfpRData(data[0], data[1], data[2..].ToArray());
+            case DnsType.DNSKEY or DnsType.RRSIG or DnsType.NSEC or DnsType.DS:
+                return DnssecRData.Read(type, message, offset, length);
             default:
                 return new UnknownRData(type, data.ToArray());
         }
