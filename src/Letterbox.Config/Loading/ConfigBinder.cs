@@ -57,7 +57,9 @@ internal static class ConfigBinder
                 v.Get(ConfigSchema.Dns.Resolvers),
                 v.Get(ConfigSchema.Dns.Nameservers),
                 v.Get(ConfigSchema.Dns.Notify),
-                v.Get(ConfigSchema.Dns.RateLimit)),
+                v.Get(ConfigSchema.Dns.RateLimit),
+                v.Optional(ConfigSchema.Dns.TsigKey),
+                v.Get(ConfigSchema.Dns.Dnssec)),
             Backup: new BackupConfig(
                 v.Get(ConfigSchema.Backup.Enabled),
                 v.Optional(ConfigSchema.Backup.Target),

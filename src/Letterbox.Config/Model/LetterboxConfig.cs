@@ -170,8 +170,10 @@ public sealed record RelayConfig(HostEndpoint Host, string? Username, string? Pa
 /// <param name="Nameservers">Secondary name servers' names, published as NS after this host.</param>
 /// <param name="Notify">Where NOTIFY goes on change; empty means the secondaries on port 53.</param>
 /// <param name="RateLimit">UDP responses per second per client network; 0 is off.</param>
+/// <param name="TsigKey">TSIG key transfers must be signed with, and NOTIFYs are signed with; null for none.</param>
+/// <param name="Dnssec">Sign the zones (DNSSEC, algorithm 13, NSEC).</param>
 public sealed record DnsConfig(bool Enabled, IReadOnlyList<IPAddress> Secondaries, IReadOnlyList<HostEndpoint> Resolvers,
-    IReadOnlyList<string> Nameservers, IReadOnlyList<HostEndpoint> Notify, int RateLimit);
+    IReadOnlyList<string> Nameservers, IReadOnlyList<HostEndpoint> Notify, int RateLimit, string? TsigKey = null, bool Dnssec = true);
 
 /// <summary>[backup]</summary>
 /// <param name="Enabled">Take backups.</param>

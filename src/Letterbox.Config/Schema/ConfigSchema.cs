@@ -516,6 +516,30 @@ public static class ConfigSchema
             Example = "198.51.100.53, [2001:db8:53::1]:5353",
         };
 
+        /// <summary>dns.tsig</summary>
+        public static readonly ConfigKey<string> TsigKey = new("dns.tsig", ConfigType.String)
+        {
+            // The name only ("dns.tsig", not "tsig_key": a key-named entry would read as an inline secret).
+            Doc = "Name of a TSIG key (RFC 8945, hmac-sha256 or hmac-sha512) the secondaries share with this host. "
+                + "When set, a zone transfer is served only if it is signed with this key (and comes from an address "
+                + "in dns.secondaries), answers are signed, and NOTIFYs are signed with it. The secret is in "
+                + "<data>/dns/tsig/NAME.key (mode 0600), never in the config: `letterbox dns tsig-key NAME` creates it.",
+            Example = "letterbox-xfr",
+            Check = k => k.Length > 0 && k.Length <= 200 && !k.StartsWith('.') && !k.Contains("..", StringComparison.Ordinal)
+                && k.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') ? null : $"\"{k}\" is not a key name (letters, digits, '-', '_' and dots)",
+        };
+
+        /// <summary>dns.dnssec</summary>
+        public static readonly ConfigKey<bool> Dnssec = new("dns.dnssec", ConfigType.Bool)
+        {
+            Default = "true",
+            Doc = "Sign the zones with DNSSEC (ECDSA P-256, algorithm 13; NSEC for denial). One key per zone, made at "
+                + "first need in <data>/dns/keys/ZONE.key (mode 0600). Signing alone changes nothing for resolvers; "
+                + "the zone is validated once its DS record is at the registrar: `letterbox dns ds DOMAIN` prints it. "
+                + "Remove the DS at the registrar (and wait for its TTL) before turning this off.",
+            Example = "false",
+        };
+
         /// <summary>dns.rate_limit</summary>
         public static readonly ConfigKey<int> RateLimit = new("dns.rate_limit", ConfigType.Int)
         {
@@ -648,7 +672,7 @@ public static class ConfigSchema
         Pop3.MaxConnections, Pop3.MaxConnectionsPerIp, Pop3.MaxConnectionsPerUserIp,
         Relay.Host, Relay.Username, Relay.PasswordFile,
         Queue.Lifetime, Queue.FirstRetry, Queue.Concurrency, Queue.MxPort,
-        Dns.Enabled, Dns.Secondaries, Dns.Resolvers, Dns.Nameservers, Dns.Notify, Dns.RateLimit,
+        Dns.Enabled, Dns.Secondaries, Dns.Resolvers, Dns.Nameservers, Dns.Notify, Dns.RateLimit, Dns.Dnssec, Dns.TsigKey,
         Backup.Enabled, Backup.Target, Backup.Schedule, Backup.Keep, Backup.KeyFile,
         Daemons.Enabled,
         Monitoring.Allow,

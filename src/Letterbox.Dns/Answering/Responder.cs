@@ -74,6 +74,10 @@ public sealed class Responder(ZoneSet zones, TimeProvider? time = null)
             return Render(query, q, new Answer { Rcode = DnsRcode.FormErr }, response, limit);
         if (q.QClass != DnsClass.IN)
             return Render(query, q, Answer.Refused, response, limit);
+        // RFC 1995 §2: an IXFR over UDP gets the current SOA alone, which tells the client to come
+        // back over TCP when its serial is older (NSD and Knot do the same); a zone's SOA is public anyway.
+        if (q.QType is DnsType.IXFR && !tcp && ZoneTransfer.UdpIxfrAnswer(Zones, query) is { } soaOnly)
+            return Render(query, q, soaOnly, response, limit);
         // Zone transfers are TCP-only and need an ACL; MAILA/MAILB and other meta types we do not serve.
         if (q.QType is DnsType.AXFR or DnsType.IXFR)
             return Render(query, q, Answer.Refused, response, limit);
@@ -91,7 +95,8 @@ public sealed class Responder(ZoneSet zones, TimeProvider? time = null)
         Answer answer;
         try
         {
-            answer = Lookup.Resolve(Zones, qname!, q.QType);
+            // Signed zones (ZoneSigner) add RRSIGs and NSEC proofs when the client set DO (RFC 4035 §3.1).
+            answer = Dnssec.DnssecAnswer.Resolve(Zones, qname!, q.QType, q.Edns is { DnssecOk: true });
         }
         catch (Exception ex) when (ex is FormatException or ZoneException)
         {

@@ -32,6 +32,8 @@ public static class DnsCommands
         records.SetAction((pr, ct) => ZoneAsync(pr.GetValue(data), pr.GetValue(domain)!, pr.GetValue(dev), pr.GetValue(offset), pr.GetValue(configFile), mailOnly: true, ct));
         dns.Subcommands.Add(zone);
         dns.Subcommands.Add(records);
+        DnsTsigCommand.Add(dns, data);
+        DnsDsCommand.Add(dns, data);
         root.Subcommands.Add(dns);
     }
 
@@ -56,6 +58,9 @@ public static class DnsCommands
             $"no zone {apex}: zones are the mail domains (`letterbox domain list`) and the files in {ZoneCatalog.ZonesDirectory(data)}");
         if (!mailOnly)
         {
+            // With DNSSEC the served serial also counts signing epochs (ZoneSigner): print that one.
+            if (config.Dns.Dnssec)
+                zone = zone.WithSerial(Letterbox.Dns.Dnssec.ZoneSigner.ServedSerial(zone.Soa.Serial, DateTimeOffset.UtcNow));
             Console.Write(MasterFile.Write(zone));
             return ExitCodes.Ok;
         }

@@ -28,7 +28,7 @@ public sealed class DnsDaemon : IDaemon
 
         var notifier = new NotifySender(context.Log);
         var state = new DnsZoneState(context.Config, context.DataDirectory, context.Log);
-        state.Changed = zones => notifier.Send(zones, NotifySender.Targets(state.Config), stopping);
+        state.Changed = zones => notifier.Send(zones, NotifySender.Targets(state.Config), state.TsigKey(), stopping);
         state.Load();
         var limiter = new ConnectionLimiter(MaxTcpConnections, MaxTcpConnectionsPerClient);
         var rrl = new ResponseRateLimiter(context.Config.Dns.RateLimit);
@@ -47,7 +47,9 @@ public sealed class DnsDaemon : IDaemon
                 using (lease)
                 {
                     var client = TcpAcceptor.ClientAddress(socket);
-                    var session = new DnsTcpSession(socket, () => state.Responder, state.Config.Dns.Secondaries.Contains(client), client.GetAddressBytes());
+                    bool mayTransfer = state.Config.Dns.Secondaries.Contains(client);
+                    var session = new DnsTcpSession(socket, () => state.Responder, mayTransfer, client.GetAddressBytes(),
+                        () => state.TransferPolicy(mayTransfer, client.ToString()));
                     await session.RunAsync(ct);
                     Interlocked.Add(ref _tcpQueries, session.Answered);
                 }

@@ -11,7 +11,7 @@ namespace Letterbox.Daemons.Dns;
 /// A client that stops halfway through a message (a prefix that promises more than it sends, or
 /// a slow drip) is cut off when the per-message deadline passes; a zero length ends the session.
 /// </summary>
-public sealed class DnsTcpSession(Socket socket, Func<Responder> responder, bool mayTransfer, byte[] clientAddress)
+public sealed class DnsTcpSession(Socket socket, Func<Responder> responder, bool mayTransfer, byte[] clientAddress, Func<TransferPolicy>? transferPolicy = null)
 {
     /// <summary>RFC 7766 §6.2.3: servers should close idle connections; seconds, not minutes.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
@@ -63,7 +63,8 @@ public sealed class DnsTcpSession(Socket socket, Func<Responder> responder, bool
         if (query.Length < 12 || DnsQuery.Parse(query.Span, _key, out var q) != DnsQueryStatus.Ok
             || !ZoneTransfer.IsTransfer(q.QType) || q.Edns is { Version: > 0 })
             return false;
-        foreach (var message in ZoneTransfer.Respond(responder().Zones, query.Span, q, mayTransfer))
+        var policy = transferPolicy?.Invoke() ?? new TransferPolicy { AddressAllowed = mayTransfer };
+        foreach (var message in ZoneTransfer.Respond(responder().Zones, query.Span, q, policy))
         {
             using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             sendTimeout.CancelAfter(MessageTimeout);

@@ -1,8 +1,12 @@
 using Letterbox.Config;
 using Letterbox.Dns.Answering;
+using Letterbox.Dns.Dnssec;
 using Letterbox.Dns.Generation;
+using Letterbox.Dns.Journal;
+using Letterbox.Dns.Tsig;
 using Letterbox.Dns.Zones;
 using Letterbox.Logging;
+using Letterbox.Protocol.Dns;
 
 namespace Letterbox.Daemons.Dns;
 
@@ -26,15 +30,73 @@ public sealed class DnsZoneState(LetterboxConfig config, string dataDirectory, L
 
     public Responder Responder => _responder;
 
+    /// <summary>Recent changes of every zone, for IXFR (RFC 1995); filled as zones are reloaded.</summary>
+    public ZoneJournal Journal { get; } = new();
+
+    private string? _keyProblem;
+
+    /// <summary>
+    /// dns.tsig's secret, read from its file at each use (transfers and NOTIFYs are rare), so a
+    /// new or replaced key needs no restart. Null when none is configured, or when the file is
+    /// missing or unsafe: then transfers that require the key are refused, never served unsigned.
+    /// </summary>
+    public TsigKey? TsigKey()
+    {
+        if (Config.Dns.TsigKey is not { } name || !TsigKeyFile.IsValidName(name, out var keyName))
+            return null;
+        var key = TsigKeyFile.Load(dataDirectory, keyName!, out var problem);
+        if (problem is not null && problem != _keyProblem)
+            log.Warn("tsig key unusable; transfers that need it are refused", ("detail", problem));
+        _keyProblem = problem;
+        return key;
+    }
+
+    /// <summary>The transfer rules for one client: its address on the list or not, the key, the journal.</summary>
+    public TransferPolicy TransferPolicy(bool addressAllowed, string client)
+    {
+        var key = TsigKey();
+        DnsName? required = Config.Dns.TsigKey is { } name && TsigKeyFile.IsValidName(name, out var keyName) ? keyName : null;
+        return new TransferPolicy
+        {
+            AddressAllowed = addressAllowed,
+            RequiredKey = required,
+            Keys = n => key is not null && key.Name.Equals(n) ? key : null,
+            Journal = Journal,
+            Served = o => log.Info("zone transfer", ("zone", o.Zone), ("kind", o.Kind), ("records", o.Records), ("tsig", o.Key ?? "none"), ("client", client)),
+        };
+    }
+
     /// <summary>The config the zones were last built from (re-read when the supervisor rewrites it).</summary>
     public LetterboxConfig Config => Volatile.Read(ref _config);
 
     private string EffectiveConfigPath => Path.Combine(dataDirectory, "run", "effective.toml");
 
+    private readonly ZoneSigner _signer = new(new DnssecKeyStore(dataDirectory));
+
+    /// <summary>
+    /// The zones signed when dns.dnssec is on (signatures of unchanged zones are reused). A zone that
+    /// cannot be signed (its key unreadable) is served unsigned and said loudly: with a DS at the
+    /// registrar resolvers then fail it, which the log must explain.
+    /// </summary>
+    private ZoneCatalog.Result Signed(ZoneCatalog.Result result)
+    {
+        if (!_config.Dns.Dnssec)
+            return result;
+        try
+        {
+            return result with { Zones = _signer.Sign(result.Zones) };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            log.Error("zones not signed; serving them unsigned", ("error", e.GetType().Name), ("detail", e.Message));
+            return result;
+        }
+    }
+
     public void Load()
     {
         _fingerprint = Fingerprint();
-        var result = ServedZones.Load(_config, dataDirectory, persistSerials: true);
+        var result = Signed(ServedZones.Load(_config, dataDirectory, persistSerials: true));
         // The same broken file is reported once, not at every reload.
         var problems = string.Join('\n', result.Problems);
         if (problems != _problems)
@@ -44,12 +106,14 @@ public sealed class DnsZoneState(LetterboxConfig config, string dataDirectory, L
         var before = _responder.Zones;
         // Zones that are new or have a new serial: secondaries are told (RFC 1996).
         var fresh = result.Zones.Zones.Where(z => before.Get(z.Apex)?.Soa.Serial != z.Soa.Serial).ToList();
-        if (fresh.Count == 0 && before.Zones.Count == result.Zones.Zones.Count)
+        if (fresh.Count == 0 && before.Zones.Count == result.Zones.Zones.Count && before.Zones.All(z => ZoneSigner.Find(z) is null != _config.Dns.Dnssec))
         {
             // Serials change exactly when content does. Nothing changed (the database is written at
             // every delivery, which wakes us), so the responder and its kept answers stay.
             return;
         }
+        foreach (var zone in fresh)
+            Journal.Record(before.Get(zone.Apex), zone);
         _responder = new Responder(result.Zones);
         if (fresh.Count > 0)
             Changed?.Invoke(fresh);
@@ -69,7 +133,7 @@ public sealed class DnsZoneState(LetterboxConfig config, string dataDirectory, L
                 return;
             }
             afterPoll?.Invoke();
-            if (Fingerprint() == _fingerprint)
+            if (Fingerprint() == _fingerprint && !_signer.ResignDue)
                 continue;
             try
             {
