@@ -14,6 +14,10 @@ namespace Letterbox.Store;
 /// The file is opened with open(2), not FileStream: .NET takes a shared flock of its own on every
 /// FileStream it opens, which would collide with the exclusive one held here.
 /// Lock files are never deleted (removing a lock file under a waiting process breaks flock).
+/// <para>Holders in one process also queue on an in-process gate per path first, so a session
+/// waiting for another session of the same daemon wakes the moment it is released, instead of
+/// polling flock with sleeps (which cost up to 20 ms a wait under load). flock still excludes
+/// other processes (POP3, another IMAP daemon, the CLI), and those are still polled.</para>
 /// </remarks>
 internal sealed partial class FileLock : IDisposable
 {
@@ -37,7 +41,16 @@ internal sealed partial class FileLock : IDisposable
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(SafeFileHandle fd);
 
-    private FileLock(SafeFileHandle handle) => Handle = handle;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim? gate;
+    private int disposed;
+
+    private FileLock(SafeFileHandle handle, SemaphoreSlim? gate = null)
+    {
+        Handle = handle;
+        this.gate = gate;
+    }
 
     /// <summary>The open lock file: its content can be read and written with <see cref="RandomAccess"/>.</summary>
     public SafeFileHandle Handle { get; }
@@ -46,6 +59,26 @@ internal sealed partial class FileLock : IDisposable
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="MailFolderException">Still locked by another holder after the timeout (<see cref="MailFolderError.Busy"/>).</exception>
     public static FileLock Acquire(string path, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var clock = Stopwatch.StartNew();
+        var gate = Gates.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+        if (!gate.Wait(limit))
+        {
+            throw new MailFolderException(MailFolderError.Busy, $"{path} is locked by another session");
+        }
+        try
+        {
+            return new FileLock(LockFile(path, limit - clock.Elapsed), gate);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private static SafeFileHandle LockFile(string path, TimeSpan limit)
     {
         int fd = Open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0x180);
         if (fd < 0)
@@ -61,7 +94,6 @@ internal sealed partial class FileLock : IDisposable
         try
         {
             var clock = Stopwatch.StartNew();
-            var limit = timeout ?? DefaultTimeout;
             int pause = 1;
             while (Flock(handle, LOCK_EX | LOCK_NB) != 0)
             {
@@ -81,7 +113,7 @@ internal sealed partial class FileLock : IDisposable
                 Thread.Sleep(pause);
                 pause = Math.Min(pause * 2, 20);
             }
-            return new FileLock(handle);
+            return handle;
         }
         catch
         {
@@ -141,6 +173,14 @@ internal sealed partial class FileLock : IDisposable
         }
     }
 
-    /// <summary>Closes the file, which releases the lock.</summary>
-    public void Dispose() => Handle.Dispose();
+    /// <summary>Closes the file, which releases the lock, then lets the next holder in this process in.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        Handle.Dispose();
+        gate?.Release();
+    }
 }

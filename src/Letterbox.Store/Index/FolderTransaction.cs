@@ -39,11 +39,27 @@ internal sealed class FolderTransaction
     private bool compact;
     private bool curTouched;
     private bool newTouched;
+    private readonly byte[]? loaded; // the index's bytes as read, when read as written
+    private ParsedIndexCache.CurState? curKnown; // cur/ as the last transaction left it, if trusted
+    private DateTime curListedAt;                // when the names taken for cur/ were listed
+    private long curListedTick;
 
-    private FolderTransaction(string directory, UidList data, IndexOrigin origin)
+    /// <summary>
+    /// How much older cur/'s modification time must be than a listing of it before an unchanged
+    /// time proves nothing changed: more than the coarsest timestamps (whole seconds on some
+    /// filesystems; the kernel's clock tick elsewhere).
+    /// </summary>
+    private static readonly TimeSpan CurQuietFor = TimeSpan.FromSeconds(2);
+
+    /// <summary>However quiet cur/ looks, list it again after this long (a clock set back, a filesystem with odd times).</summary>
+    private const long RelistAfterMs = 30_000;
+
+    private FolderTransaction(string directory, UidList data, IndexOrigin origin, byte[]? loaded, ParsedIndexCache.CurState? cur)
     {
         this.directory = directory;
         this.data = data;
+        this.loaded = loaded;
+        curKnown = cur;
         Origin = origin;
         dirty = origin != IndexOrigin.Loaded;
         mustSync = dirty;
@@ -82,12 +98,29 @@ internal sealed class FolderTransaction
         }
     }
 
-    public static FolderTransaction Begin(string directory, string maildirRoot)
+    /// <param name="directory">The folder.</param>
+    /// <param name="maildirRoot">The user's Maildir root.</param>
+    /// <param name="scan">
+    /// False for a quick look at the index as the last transaction of any process left it: no
+    /// scan of cur/ and new/ (files changed by other programs, SMTP deliveries) and no recovery
+    /// of interrupted moves; those wait for the next transaction that scans. A damaged or missing
+    /// index is scanned for all the same.
+    /// </param>
+    public static FolderTransaction Begin(string directory, string maildirRoot, bool scan = true)
     {
-        var (data, origin, imported) = Load(directory, maildirRoot);
-        var transaction = new FolderTransaction(directory, data, origin);
-        transaction.Scan(rebuilding: origin == IndexOrigin.Created, imported);
-        MoveJournal.Recover(transaction);
+        var (data, origin, imported, loaded, cur) = Load(directory, maildirRoot);
+        var transaction = new FolderTransaction(directory, data, origin, loaded, cur);
+        if (scan || origin != IndexOrigin.Loaded)
+        {
+            transaction.Scan(rebuilding: origin == IndexOrigin.Created, imported);
+            MoveJournal.Recover(transaction);
+        }
+        else if (cur is not null)
+        {
+            // Nothing listed: what was known of cur/ still holds as far as it goes (CurNow checks its time).
+            transaction.curListedAt = cur.ListedAt;
+            transaction.curListedTick = cur.ListedTick;
+        }
         return transaction;
     }
 
@@ -218,10 +251,14 @@ internal sealed class FolderTransaction
         NewModSeq(); // RFC 7162 §3.1.1: an expunge raises HIGHESTMODSEQ too
     }
 
-    /// <summary>Gives the next UID to a file this transaction put into cur/ (APPEND, COPY, MOVE).</summary>
-    public IndexEntry Register(string curFileName, long size, long date)
+    /// <summary>
+    /// Gives the next UID to a file put into cur/ (APPEND, COPY, MOVE): by this transaction, so
+    /// cur/ is fsynced at commit, or with <paramref name="durable"/> by the caller before, who
+    /// fsynced cur/ already.
+    /// </summary>
+    public IndexEntry Register(string curFileName, long size, long date, bool durable = false)
     {
-        curTouched = true;
+        curTouched |= !durable;
         return Add(curFileName, inNew: false, size, date);
     }
 
@@ -289,38 +326,48 @@ internal sealed class FolderTransaction
         }
         if (!dirty)
         {
+            if (loaded is not null)
+            {
+                ParsedIndexCache.Put(directory, loaded, data, CurNow());
+            }
             return;
         }
         _ = Entries; // drop removed entries
         data.Generation++;
         byte[] content = data.Serialize();
         DurableFile.Replace(Path.Combine(directory, UidList.FileName), content, durable: mustSync);
-        // The backup needs no fsync: it only matters when the index itself is damaged, which a
-        // crash (temp file, fsync, rename) never causes.
-        DurableFile.Replace(Path.Combine(directory, UidList.BackupFileName), content, durable: false);
+        // The backup needs no fsync, nor a rename: it only matters when the index itself is
+        // damaged, which a crash (temp file, fsync, rename) never causes; a torn backup fails its
+        // check line like any damaged one. (A rename over it cost as much as an fsync on ext4.)
+        DurableFile.Overwrite(Path.Combine(directory, UidList.BackupFileName), content);
         dirty = mustSync = false;
+        ParsedIndexCache.Put(directory, content, data, CurNow());
     }
 
     // ---- Loading and recovery -----------------------------------------------------------------
 
-    private static (UidList, IndexOrigin, Dictionary<string, uint>?) Load(string directory, string maildirRoot)
+    private static (UidList, IndexOrigin, Dictionary<string, uint>?, byte[]?, ParsedIndexCache.CurState?) Load(string directory, string maildirRoot)
     {
-        var (list, origin) = LoadOurs(directory, maildirRoot);
+        byte[]? main = TryRead(Path.Combine(directory, UidList.FileName));
+        if (main is not null && ParsedIndexCache.Take(directory, main) is var (cached, cur))
+        {
+            return (cached, IndexOrigin.Loaded, null, main, cur);
+        }
+        var (list, origin, loaded) = LoadOurs(directory, maildirRoot, main);
         if (origin == IndexOrigin.Created && DovecotUidList.Read(directory) is var (uidValidity, uidNext, uids))
         {
             // Mail moved in from Dovecot: its UIDs stay valid for the clients that cached them.
             var imported = new UidList { UidValidity = uidValidity, UidNext = uidNext, FirstRecentUid = uidNext };
-            return (imported, IndexOrigin.Imported, uids);
+            return (imported, IndexOrigin.Imported, uids, null, null);
         }
-        return (list, origin, null);
+        return (list, origin, null, loaded, null);
     }
 
-    private static (UidList, IndexOrigin) LoadOurs(string directory, string maildirRoot)
+    private static (UidList, IndexOrigin, byte[]?) LoadOurs(string directory, string maildirRoot, byte[]? main)
     {
-        byte[]? main = TryRead(Path.Combine(directory, UidList.FileName));
         if (main is not null && UidList.Parse(main) is UidList good)
         {
-            return (good, IndexOrigin.Loaded);
+            return (good, IndexOrigin.Loaded, main);
         }
         byte[]? backup = TryRead(Path.Combine(directory, UidList.BackupFileName));
         var salvaged = main is null ? null : UidList.Salvage(main);
@@ -333,16 +380,16 @@ internal sealed class FolderTransaction
             {
                 Merge(copy, salvaged);
             }
-            return (copy, IndexOrigin.Backup);
+            return (copy, IndexOrigin.Backup, null);
         }
         if (salvaged is not null)
         {
-            return (salvaged, IndexOrigin.Salvaged);
+            return (salvaged, IndexOrigin.Salvaged, null);
         }
         // Nothing to keep UIDs by: RFC 3501 §2.3.1.1 wants a new, greater UIDVALIDITY.
         uint previous = backup is null ? 0 : UidList.Salvage(backup)?.UidValidity ?? 0;
         uint uidValidity = UidValidityCounter.Allocate(maildirRoot, previous == uint.MaxValue ? 1 : previous + 1);
-        return (new UidList { UidValidity = uidValidity }, IndexOrigin.Created);
+        return (new UidList { UidValidity = uidValidity }, IndexOrigin.Created, null);
     }
 
     /// <summary>
@@ -399,9 +446,10 @@ internal sealed class FolderTransaction
         Dictionary<string, Found> listing;
         List<Found> duplicates;
         int attempt = 0;
+        bool skipCur = CurUnchanged();
         while (true)
         {
-            (listing, duplicates) = List();
+            (listing, duplicates) = List(skipCur && attempt == 0);
             // A file another program renames between our reads of cur/ and new/ can be missed;
             // look once more before calling anything expunged.
             if (attempt++ > 0 || Entries.All(e => listing.ContainsKey(e.BaseName)))
@@ -478,12 +526,76 @@ internal sealed class FolderTransaction
         }
     }
 
-    private (Dictionary<string, Found>, List<Found>) List()
+    /// <summary>
+    /// True when cur/ holds just what the index says, as the last transaction in this process
+    /// left it: the index is the one that transaction read or wrote (no other process changed
+    /// it), and cur/'s modification time is the one it saw, old enough to be trusted.
+    /// </summary>
+    private bool CurUnchanged()
+    {
+        if (curKnown is not { } known || Environment.TickCount64 - known.ListedTick > RelistAfterMs)
+        {
+            return false;
+        }
+        try
+        {
+            return System.IO.Directory.GetLastWriteTimeUtc(Path.Combine(directory, "cur")) == known.Modified;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What the next transaction may trust of cur/ as this one leaves it (see <see cref="ParsedIndexCache.CurState"/>).</summary>
+    private ParsedIndexCache.CurState? CurNow()
+    {
+        if (curListedTick == 0)
+        {
+            return null;
+        }
+        DateTime modified;
+        try
+        {
+            modified = System.IO.Directory.GetLastWriteTimeUtc(Path.Combine(directory, "cur"));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        // Changed since (or just before) the listing, this one's own renames included: the time
+        // may not move for a change in the same tick, so the next transaction lists again.
+        return modified + CurQuietFor < curListedAt ? new ParsedIndexCache.CurState(modified, curListedAt, curListedTick) : null;
+    }
+
+    /// <param name="knownCur">Take cur/'s names from the index (<see cref="CurUnchanged"/>) instead of reading it.</param>
+    private (Dictionary<string, Found>, List<Found>) List(bool knownCur)
     {
         var listing = new Dictionary<string, Found>(StringComparer.Ordinal);
         var duplicates = new List<Found>();
+        if (knownCur)
+        {
+            foreach (var entry in Entries)
+            {
+                if (!entry.InNew)
+                {
+                    listing[entry.BaseName] = new Found(entry.FileName, false);
+                }
+            }
+            curListedAt = curKnown!.ListedAt;
+            curListedTick = curKnown.ListedTick;
+        }
+        else
+        {
+            curListedAt = DateTime.UtcNow;
+            curListedTick = Environment.TickCount64;
+        }
         foreach (bool inNew in (ReadOnlySpan<bool>)[false, true])
         {
+            if (!inNew && knownCur)
+            {
+                continue;
+            }
             foreach (string name in FileNames(Path.Combine(directory, inNew ? "new" : "cur")))
             {
                 var found = new Found(name, inNew);

@@ -27,10 +27,16 @@ internal sealed class KeywordMap
     public static KeywordMap Load(string directory)
     {
         var map = new KeywordMap();
+        string path = Path.Combine(directory, FileName);
         string text;
         try
         {
-            text = File.ReadAllText(Path.Combine(directory, FileName));
+            // Most folders have no keywords: a stat, not an exception, on every transaction.
+            if (!File.Exists(path))
+            {
+                return map;
+            }
+            text = File.ReadAllText(path);
         }
         catch (FileNotFoundException)
         {

@@ -93,13 +93,23 @@ public sealed class MailFolder
     /// not be answered with EXPUNGE, RFC 3501 §7.4.1) vanished messages stay in the view,
     /// reported by a later call.
     /// </summary>
+    /// <param name="reportExpunges">False during FETCH, STORE and SEARCH.</param>
+    /// <param name="scan">
+    /// False for a quick sync (IMAP after FETCH and SEARCH, as Dovecot's "fast" sync): what other
+    /// sessions and processes did through the index, without listing the folder's files, so new
+    /// deliveries and changes by other programs wait for the next full sync (NOOP, IDLE, or any
+    /// command that changes the folder).
+    /// </param>
     /// <exception cref="MailFolderException">The folder was deleted or renamed (<see cref="MailFolderError.NoSuchFolder"/>), or its UIDVALIDITY changed.</exception>
-    public FolderChanges Sync(bool reportExpunges = true) =>
-        folder.Update(tx =>
+    public FolderChanges Sync(bool reportExpunges = true, bool scan = true)
+    {
+        Func<FolderTransaction, FolderChanges> body = tx =>
         {
             CheckValidity(tx);
             return Catch(tx, Claim(tx), reportExpunges);
-        });
+        };
+        return scan ? folder.Update(body) : folder.Look(body);
+    }
 
     /// <summary>
     /// STORE (RFC 3501 §6.4.6) with CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3): changes the
@@ -112,9 +122,15 @@ public sealed class MailFolder
     /// <param name="flags">System flags.</param>
     /// <param name="keywords">Keywords (atoms, not starting with '\'); null for none.</param>
     /// <param name="unchangedSince">Refuse messages whose MODSEQ is greater (UNCHANGEDSINCE); null for no condition.</param>
+    /// <param name="catchUp">
+    /// Also catch up with everyone else's changes in the same transaction, as
+    /// <see cref="Sync"/>(reportExpunges: false) does, and return them in
+    /// <see cref="StoreResult.Changes"/> (IMAP STORE: one lock and one scan instead of two).
+    /// Not for POP3, whose maildrop stays as it was at login.
+    /// </param>
     /// <exception cref="MailFolderException"><see cref="MailFolderError.KeywordLimit"/> before anything changed, or <see cref="MailFolderError.ReadOnly"/>.</exception>
     public StoreResult SetFlags(IEnumerable<uint> uids, FlagOperation operation, MessageFlags flags,
-        IReadOnlyCollection<string>? keywords = null, ulong? unchangedSince = null)
+        IReadOnlyCollection<string>? keywords = null, ulong? unchangedSince = null, bool catchUp = false)
     {
         ArgumentNullException.ThrowIfNull(uids);
         ThrowIfReadOnly();
@@ -166,17 +182,15 @@ public sealed class MailFolder
                     unchanged.Add(uid);
                 }
             }
-            CaptureKeywords(tx);
-            return new StoreResult(updated, unchanged, failed);
-        });
-        foreach (var message in result.Updated)
-        {
-            int index = IndexOf(message.Uid);
-            if (index >= 0)
+            foreach (var message in updated)
             {
-                messages[index] = message;
+                messages[IndexOf(message.Uid)] = message;
             }
-        }
+            CaptureKeywords(tx);
+            // Our own changes are in the view already, so the catch-up reports only others'.
+            var changes = catchUp ? Catch(tx, Claim(tx), reportExpunges: false) : null;
+            return new StoreResult(updated, unchanged, failed, changes);
+        });
         return result;
     }
 
@@ -457,6 +471,20 @@ public sealed class MailFolder
 
     private HashSet<uint>? Claim(FolderTransaction tx) =>
         Access == FolderAccess.Select ? tx.ClaimRecent().Select(e => e.Uid).ToHashSet() : null;
+
+    /// <summary>
+    /// In another operation's transaction on <paramref name="target"/> (an APPEND): when that is
+    /// this view's folder, catches up as <see cref="Sync"/> would, in the same transaction.
+    /// Null when it is another folder (or this one was replaced: the next Sync says so).
+    /// </summary>
+    internal FolderChanges? CatchUpIn(MaildirFolder target, FolderTransaction tx)
+    {
+        if (tx.UidValidity != UidValidity || !string.Equals(target.Directory, folder.Directory, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return Catch(tx, Claim(tx), reportExpunges: true);
+    }
 
     private static bool IsRecent(FolderTransaction tx, IndexEntry entry, HashSet<uint>? claimed) =>
         claimed?.Contains(entry.Uid) ?? entry.Uid >= tx.FirstRecentUid;

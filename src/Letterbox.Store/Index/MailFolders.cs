@@ -289,18 +289,26 @@ public sealed class MailFolders
     /// APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315): stores the message durably (written to
     /// tmp/, fsynced, renamed into cur/ with its flags, cur/ fsynced) with its file time set to
     /// the internal date, gives it the next UID and adds its size to the quota usage. The
-    /// message is <c>\Recent</c> for the next session to claim it.
+    /// message is <c>\Recent</c> for the next session to claim it (the appending one, when
+    /// <paramref name="selected"/> is this folder opened with SELECT).
     /// </summary>
     /// <param name="name">Folder.</param>
     /// <param name="message">The message's bytes, read to the end (the IMAP layer enforces its size limit while reading the literal).</param>
     /// <param name="flags">Its flags.</param>
     /// <param name="keywords">Its keywords, or null.</param>
     /// <param name="internalDate">INTERNALDATE; now when null.</param>
+    /// <param name="selected">
+    /// The appending session's selected folder, if any. When it is this folder, the view catches
+    /// up in the same transaction (<see cref="AppendResult.Changes"/>: report them instead of
+    /// calling <see cref="MailFolder.Sync"/>), and a SELECT view claims the new message's
+    /// <c>\Recent</c> (RFC 3501 §2.3.2: the first session told of it). Without this every APPEND
+    /// to the selected folder took the lock twice and wrote the index twice.
+    /// </param>
     /// <exception cref="MailFolderException">
     /// <see cref="MailFolderError.NoSuchFolder"/> (answer [TRYCREATE]), <see cref="MailFolderError.OverQuota"/>, <see cref="MailFolderError.KeywordLimit"/>.
     /// </exception>
     public AppendResult Append(string name, Stream message, MessageFlags flags = MessageFlags.None,
-        IReadOnlyCollection<string>? keywords = null, DateTimeOffset? internalDate = null)
+        IReadOnlyCollection<string>? keywords = null, DateTimeOffset? internalDate = null, MailFolder? selected = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         keywords ??= [];
@@ -311,6 +319,7 @@ public sealed class MailFolders
         var folder = Resolve(name, out _);
         string unique = MaildirName.Unique();
         string temp = Path.Combine(folder.Directory, "tmp", unique);
+        string? placed = null;
         long date = (internalDate ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         long size;
         try
@@ -328,6 +337,32 @@ public sealed class MailFolders
             }
             File.SetLastWriteTimeUtc(temp, DateTime.UnixEpoch.AddSeconds(date));
             CheckQuota(size);
+            // (Not before the folder's first index: that scan would take the file for an old one.)
+            if (keywords.Count == 0 && File.Exists(Path.Combine(folder.Directory, UidList.FileName)))
+            {
+                // Into cur/ and durable there before the lock, so that sessions wait for the
+                // index write only, not for this fsync as well. A session that scans meanwhile
+                // gives the file its UID (that transaction is durable too); we then report that one.
+                string baseName = string.Create(CultureInfo.InvariantCulture, $"{unique},S={size}");
+                placed = Path.Combine(folder.Directory, "cur", MaildirFlags.WithFlags(baseName, flags, ""));
+                int errno = Posix.TryRenameNoReplace(temp, placed);
+                if (errno != 0)
+                {
+                    placed = null;
+                    throw errno == Posix.ENOENT
+                        ? new MailFolderException(MailFolderError.NoSuchFolder, $"no folder {name}")
+                        : Posix.Failure("rename", temp, errno);
+                }
+                Posix.FsyncDirectory(Path.Combine(folder.Directory, "cur"));
+                string curName = Path.GetFileName(placed);
+                var early = folder.Update(tx =>
+                {
+                    uint uid = (tx.FindBase(baseName) ?? tx.Register(curName, size, date, durable: true)).Uid;
+                    return new AppendResult(tx.UidValidity, uid, selected?.CatchUpIn(folder, tx));
+                });
+                AddUsage(size);
+                return early;
+            }
             var uid = folder.Update(tx =>
             {
                 var missing = new List<string>();
@@ -343,7 +378,8 @@ public sealed class MailFolders
                 {
                     throw Posix.Failure("rename", temp, errno);
                 }
-                return new AppendResult(tx.UidValidity, tx.Register(curName, size, date).Uid);
+                uint uid = tx.Register(curName, size, date).Uid;
+                return new AppendResult(tx.UidValidity, uid, selected?.CatchUpIn(folder, tx));
             });
             AddUsage(size);
             return uid;
@@ -352,7 +388,10 @@ public sealed class MailFolders
         {
             try
             {
-                File.Delete(temp);
+                // Not appended (RFC 3501 §6.3.11): the file goes, from cur/ too if it got there. A
+                // session that gave it a UID meanwhile sees it expunged. (Should the folder have
+                // been renamed in that instant, the message went with it.)
+                File.Delete(placed ?? temp);
             }
             catch (IOException)
             {

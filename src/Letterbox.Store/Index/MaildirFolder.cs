@@ -48,6 +48,16 @@ internal sealed class MaildirFolder(string directory, string maildirRoot)
         return Transact(Directory, body);
     }
 
+    /// <summary>As <see cref="Update{T}"/>, without the scan of the files (<see cref="FolderTransaction.Begin"/> with scan false).</summary>
+    public T Look<T>(Func<FolderTransaction, T> body)
+    {
+        using var held = Lock();
+        var transaction = FolderTransaction.Begin(Directory, MaildirRoot, scan: false);
+        T result = body(transaction);
+        transaction.Commit();
+        return result;
+    }
+
     /// <summary>Takes the folder's lock, for callers that then use <see cref="Transact"/> (possibly after moving the folder).</summary>
     public FileLock Lock()
     {

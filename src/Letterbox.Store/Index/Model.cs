@@ -145,7 +145,9 @@ public sealed record FolderChanges(
 /// <param name="Updated">Messages whose flags this call changed, current state (each with its new MODSEQ).</param>
 /// <param name="Unchanged">UIDs that already had the requested flags (no new MODSEQ, RFC 7162 §3.1.3).</param>
 /// <param name="Failed">UIDs refused because their MODSEQ is above UNCHANGEDSINCE: the MODIFIED response code (RFC 7162 §3.1.3).</param>
-public sealed record StoreResult(IReadOnlyList<MessageInfo> Updated, IReadOnlyList<uint> Unchanged, IReadOnlyList<uint> Failed);
+/// <param name="Changes">With <c>catchUp</c>: everyone else's changes, as <see cref="MailFolder.Sync"/> without expunges reports them; else null.</param>
+public sealed record StoreResult(IReadOnlyList<MessageInfo> Updated, IReadOnlyList<uint> Unchanged, IReadOnlyList<uint> Failed,
+    FolderChanges? Changes = null);
 
 /// <summary>A message's UID in the source folder and in the destination (COPYUID, RFC 4315).</summary>
 /// <param name="Source">UID in the source folder.</param>
@@ -165,7 +167,8 @@ public sealed record MoveResult(CopyResult Copy, FolderChanges Changes);
 /// <summary>What <see cref="MailFolders.Append"/> did: the APPENDUID response code (RFC 4315 §3).</summary>
 /// <param name="UidValidity">UIDVALIDITY of the folder.</param>
 /// <param name="Uid">UID of the new message.</param>
-public sealed record AppendResult(uint UidValidity, uint Uid);
+/// <param name="Changes">When appended to the session's selected folder: what that view must report (the new message among them), as <see cref="MailFolder.Sync"/> does; else null.</param>
+public sealed record AppendResult(uint UidValidity, uint Uid, FolderChanges? Changes = null);
 
 /// <summary>Why a folder operation was refused.</summary>
 public enum MailFolderError

@@ -128,7 +128,17 @@ public sealed class RecoveryTests : IDisposable
 
         uint next = f.Append("INBOX", 99); // the next write goes through the temp file
         Assert.Equal(7u, next);
-        Assert.False(File.Exists(f.IndexPath() + ".tmp"));
+        // Written over in place and swapped in: the torn bytes are nowhere; the temp file now
+        // holds a previous index whole, for the next write to go through.
+        var after = Uids(f.Open("INBOX"));
+        foreach (var (name, uid) in uids)
+        {
+            Assert.Equal(uid, after[name]);
+        }
+        Assert.Contains(7u, after.Values);
+        string spare = File.ReadAllText(f.IndexPath() + ".tmp");
+        Assert.StartsWith("letterbox-uidlist 1 ", spare);
+        Assert.Matches(@"\nend \d+ [0-9a-f]{16}\n$", spare);
     }
 
     [Fact]
