@@ -54,7 +54,7 @@ public sealed partial class ImapSession
         if (c.UnchangedSince is not null)
             _condStore = true;
         var op = c.Action switch { ImapStoreAction.Add => FlagOperation.Add, ImapStoreAction.Remove => FlagOperation.Remove, _ => FlagOperation.Replace };
-        var result = view.SetFlags(targets.Select(t => t.Message.Uid), op, flags, keywords, c.UnchangedSince);
+        var result = view.SetFlags(targets.Select(t => t.Message.Uid), op, flags, keywords, c.UnchangedSince, catchUp: true);
         if (!c.Silent || c.UnchangedSince is not null)
         {
             foreach (var m in result.Updated)
@@ -70,6 +70,9 @@ public sealed partial class ImapSession
                 _w.Raw(")"u8).EndLine();
             }
         }
+        // Everyone else's changes, caught up with in the same transaction (no EXPUNGE during STORE).
+        Report(result.Changes!);
+        _synced = true;
         if (result.Failed.Count > 0)
         {
             // RFC 7162 §3.1.3: the messages not stored because they changed.
@@ -101,6 +104,7 @@ public sealed partial class ImapSession
             // RFC 6851 §4.3: COPYUID in an untagged OK before the expunges.
             Untagged("OK [" + CopyUid(moved.Copy) + "] Moved");
             Report(moved.Changes);
+            _synced = true; // the expunge was a sync of the whole folder
             return ImapStatusResponse.Ok(c.Tag, "MOVE completed");
         }
         var copied = view.CopyTo(c.Mailbox, uids);
@@ -163,7 +167,12 @@ public sealed partial class ImapSession
         {
             TryFlags(c.Flags, out var flags, out var keywords);
             _appendSink.Position = 0;
-            var result = _folders!.Append(c.Mailbox, _appendSink, flags, keywords, c.InternalDate);
+            var result = _folders!.Append(c.Mailbox, _appendSink, flags, keywords, c.InternalDate, _view);
+            if (result.Changes is { } changes)
+            {
+                Report(changes); // the selected folder: RFC 9051 §6.3.12 wants the EXISTS now
+                _synced = true;
+            }
             return ImapStatusResponse.Ok(c.Tag, "APPEND completed", "APPENDUID " + Num(result.UidValidity) + " " + Num(result.Uid));
         }
         finally
@@ -246,25 +255,22 @@ public sealed partial class ImapSession
     {
         private MimeMessage? _parsed;
         private bool _loaded;
-        private HeaderList? _headers;
+        private HeaderCache.Field[]? _headers;
         private bool _headersLoaded;
 
         public void Dispose() => _parsed?.Dispose();
 
         /// <summary>
         /// The header alone for keys that need nothing else (FROM, SUBJECT, HEADER, SENT*): reading
-        /// stops at the blank line, so a header search does not parse every body in the folder.
+        /// stops at the blank line, so a header search does not parse every body in the folder,
+        /// and what was read is kept (<see cref="HeaderCache"/>) for the next search.
         /// </summary>
-        private HeaderList? Headers()
+        private HeaderCache.Field[]? Headers()
         {
-            if (_loaded)
-                return _parsed?.Headers;
             if (!_headersLoaded)
             {
                 _headersLoaded = true;
-                using var stream = session._view!.OpenMessage(message.Uid);
-                if (stream is not null)
-                    _headers = HeaderList.Load(stream);
+                _headers = HeaderCache.Get(session._view!, message);
             }
             return _headers;
         }
@@ -288,7 +294,7 @@ public sealed partial class ImapSession
             if (headers is null)
                 return false;
             foreach (var h in headers)
-                if (h.Field.Equals(field, StringComparison.OrdinalIgnoreCase) && (value.Length == 0 || Has(h.Value, value)))
+                if (h.Name.Equals(field, StringComparison.OrdinalIgnoreCase) && (value.Length == 0 || Has(h.Value, value)))
                     return true;
             return false;
         }
@@ -306,7 +312,15 @@ public sealed partial class ImapSession
 
         private DateOnly? SentDate()
         {
-            var date = Headers()?[HeaderId.Date];
+            string? date = null;
+            foreach (var h in Headers() ?? [])
+            {
+                if (h.Name.Equals("Date", StringComparison.OrdinalIgnoreCase))
+                {
+                    date = h.Value;
+                    break;
+                }
+            }
             return date is not null && DateUtils.TryParse(date, out var sent) ? DateOnly.FromDateTime(sent.Date) : null;
         }
 
