@@ -74,19 +74,20 @@ public sealed class MessageSigner(DkimKeyStore keys)
             {
                 var key = all.FirstOrDefault(k => k.Algorithm == algorithm)
                     ?? throw new InvalidOperationException($"no {algorithm} DKIM key for {d}");
-                chosen.Add(new DkimSigner(ReadPrivateKey(key.PrivateKeyPath), d, key.Selector,
-                    algorithm == DkimKeyStore.Rsa ? DkimSignatureAlgorithm.RsaSha256 : DkimSignatureAlgorithm.Ed25519Sha256)
-                {
-                    HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-                    BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
-                });
+                string pem = File.ReadAllText(key.PrivateKeyPath);
+                var parameter = ReadPrivateKey(pem);
+                DkimSigner signer = algorithm == DkimKeyStore.Rsa
+                    ? new RsaSha256Signer(parameter, pem, d, key.Selector)
+                    : new DkimSigner(parameter, d, key.Selector, DkimSignatureAlgorithm.Ed25519Sha256);
+                signer.HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
+                signer.BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
+                chosen.Add(signer);
             }
             return chosen;
         });
 
-    private static AsymmetricKeyParameter ReadPrivateKey(string path)
+    private static AsymmetricKeyParameter ReadPrivateKey(string pem)
     {
-        string pem = File.ReadAllText(path);
         var fields = System.Security.Cryptography.PemEncoding.Find(pem);
         return PrivateKeyFactory.CreateKey(Convert.FromBase64String(pem[fields.Base64Data]));
     }
