@@ -12,21 +12,29 @@ namespace Letterbox.Delivery.Queue;
 /// <item><c>env/&lt;id&gt;.json</c>: the envelope and per-recipient state (<see cref="Envelope"/>), rewritten by rename;</item>
 /// <item><c>tmp/</c>: files being written; <c>flush</c>: a request to try everything now.</item>
 /// </list>
-/// The envelope is the commit point: it is renamed into <c>env/</c> only after the message file is in
-/// <c>msg/</c> and both are fsynced, so a crash leaves either a whole queue entry or none (an orphan
-/// message file, removed by <see cref="CleanUp"/>). Several processes use one queue: the SMTP daemon
-/// enqueues, the queue daemon delivers, the CLI lists and deletes. Whoever changes an entry holds its
-/// lock (<see cref="TryLock"/>).
+/// The envelope is the commit point: both files are written and fsynced under <c>tmp/</c>, the message
+/// is renamed into <c>msg/</c>, then the envelope into <c>env/</c>, and the enqueue returns once both
+/// directories are fsynced (one directory fsync serves every enqueue that renamed before it started:
+/// <see cref="GroupSync"/>). A crash before that return leaves a whole entry, an orphan message file,
+/// or (the two renames reaching the disk out of order) an envelope without its message; the client was
+/// not told 250 in those cases, and <see cref="CleanUp"/> removes the halves. Several processes use
+/// one queue: the SMTP daemon enqueues, the queue daemon delivers, the CLI lists and deletes. Whoever
+/// changes an entry holds its lock (<see cref="TryLock"/>).
 /// </summary>
 public sealed class OutboundQueue
 {
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = PrivateFile | UnixFileMode.UserExecute;
 
+    private readonly GroupSync messageSync;
+    private readonly GroupSync envelopeSync;
+
     /// <summary>Opens (and creates, mode 0700) the queue of a data directory.</summary>
     public OutboundQueue(string dataDirectory)
     {
         Root = Path.Combine(Path.GetFullPath(dataDirectory), "queue");
+        messageSync = new GroupSync(MessageDirectory);
+        envelopeSync = new GroupSync(EnvelopeDirectory);
         foreach (var dir in new[] { Root, TmpDirectory, MessageDirectory, EnvelopeDirectory, LockDirectory })
         {
             if (!System.IO.Directory.Exists(dir))
@@ -73,6 +81,7 @@ public sealed class OutboundQueue
             throw new ArgumentException("a queued message needs at least one recipient", nameof(recipients));
         string id = NewId(now);
         string tmpMessage = Path.Combine(TmpDirectory, id + ".msg");
+        string tmpEnvelope = Path.Combine(TmpDirectory, id + ".json");
         long size;
         try
         {
@@ -103,14 +112,18 @@ public sealed class OutboundQueue
                 Recipients = recipients.Distinct(StringComparer.OrdinalIgnoreCase)
                     .Select(r => new QueuedRecipient { Address = r }).ToList(),
             };
-            // Message first, then the envelope that makes it an entry: a crash in between leaves only an orphan.
+            WriteEnvelope(tmpEnvelope, envelope);
+            // Message first, then the envelope that makes it an entry: in this order, no other process
+            // ever sees an envelope whose message is missing.
             File.Move(tmpMessage, MessagePath(id));
-            Durable.FsyncDirectory(MessageDirectory);
-            Save(envelope);
+            File.Move(tmpEnvelope, EnvelopePath(id));
+            await Task.WhenAll(messageSync.SyncAsync(), envelopeSync.SyncAsync());
         }
         catch
         {
             TryDelete(tmpMessage);
+            TryDelete(tmpEnvelope);
+            TryDelete(EnvelopePath(id));
             TryDelete(MessagePath(id));
             throw;
         }
@@ -175,16 +188,7 @@ public sealed class OutboundQueue
         string tmp = Path.Combine(TmpDirectory, envelope.Id + ".json." + RandomNumberGenerator.GetHexString(6, lowercase: true));
         try
         {
-            using (var output = new FileStream(tmp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = PrivateFile,
-            }))
-            {
-                JsonSerializer.Serialize(output, envelope, QueueJson.Default.Envelope);
-                output.Flush(flushToDisk: true);
-            }
+            WriteEnvelope(tmp, envelope);
             File.Move(tmp, EnvelopePath(envelope.Id), overwrite: true);
         }
         catch
@@ -193,6 +197,18 @@ public sealed class OutboundQueue
             throw;
         }
         Durable.FsyncDirectory(EnvelopeDirectory);
+    }
+
+    private static void WriteEnvelope(string path, Envelope envelope)
+    {
+        using var output = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = PrivateFile,
+        });
+        JsonSerializer.Serialize(output, envelope, QueueJson.Default.Envelope);
+        output.Flush(flushToDisk: true);
     }
 
     /// <summary>
@@ -242,6 +258,20 @@ public sealed class OutboundQueue
         TryDelete(Path.Combine(LockDirectory, id));
     }
 
+    /// <summary>
+    /// Removes an entry that the runner finished (every recipient delivered, or failed with the DSN
+    /// queued), without waiting for the removal to reach the disk: a power cut right after may bring
+    /// the entry back and send it again, which is the duplicate RFC 5321 §6.1 accepts when the
+    /// remote's 250 is lost, and the price of one directory fsync fewer per message. A half-done
+    /// removal (envelope back, message gone) is removed by <see cref="CleanUp"/>. Hold its lock.
+    /// </summary>
+    public void RemoveFinished(string id)
+    {
+        TryDelete(EnvelopePath(id));
+        TryDelete(MessagePath(id));
+        TryDelete(Path.Combine(LockDirectory, id));
+    }
+
     /// <summary>Asks the runner to try every entry now.</summary>
     public void RequestFlush()
     {
@@ -250,7 +280,9 @@ public sealed class OutboundQueue
 
     /// <summary>
     /// Removes what crashes leave: message files without an envelope and temp files, once older than
-    /// <paramref name="minAge"/> (so an enqueue in progress in another process is not disturbed).
+    /// <paramref name="minAge"/> (so an enqueue in progress in another process is not disturbed), and
+    /// envelopes without a message at any age (an enqueue renames the message first, so only a crash
+    /// leaves one: see the class summary and <see cref="RemoveFinished"/>).
     /// </summary>
     public int CleanUp(TimeSpan minAge)
     {
@@ -266,6 +298,12 @@ public sealed class OutboundQueue
             string id = Path.GetFileName(path);
             if (IsValidId(id) && !File.Exists(MessagePath(id)) && File.GetLastWriteTimeUtc(path) < cutoff)
                 TryDelete(path);
+        }
+        foreach (var path in System.IO.Directory.EnumerateFiles(EnvelopeDirectory, "*.json"))
+        {
+            string id = Path.GetFileNameWithoutExtension(path);
+            if (IsValidId(id) && !File.Exists(MessagePath(id)) && TryDelete(path))
+                removed++;
         }
         foreach (var path in System.IO.Directory.EnumerateFiles(MessageDirectory))
         {

@@ -50,6 +50,54 @@ public sealed class OutboundQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task An_envelope_whose_message_is_gone_is_removed_by_the_clean_up_at_any_age()
+    {
+        var queue = new OutboundQueue(data.Path);
+        File.WriteAllText(data.File("body"), "x");
+        var kept = await queue.EnqueueAsync("a@example.test", ["b@remote.test"], default, data.File("body"), null, CancellationToken.None);
+        var half = await queue.EnqueueAsync("a@example.test", ["b@remote.test"], default, data.File("body"), null, CancellationToken.None);
+        // What a power cut can leave of a removal that was not yet durable, or of an enqueue whose
+        // two renames reached the disk out of order (the client was not told 250 then).
+        File.Delete(queue.MessagePath(half));
+
+        Assert.Equal(1, queue.CleanUp(TimeSpan.FromHours(1)));
+        Assert.Equal([kept], queue.Ids());
+        Assert.NotNull(queue.Read(kept));
+    }
+
+    [Fact]
+    public async Task Concurrent_enqueues_share_directory_syncs_and_each_leaves_a_whole_entry()
+    {
+        var queue = new OutboundQueue(data.Path);
+        File.WriteAllText(data.File("body"), "Subject: many\r\n\r\nbody\r\n");
+        var ids = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() =>
+            queue.EnqueueAsync("a@example.test", [$"r{i}@remote.test"], Encoding.ASCII.GetBytes($"X-N: {i}\r\n"), data.File("body"), null, CancellationToken.None))));
+
+        Assert.Equal(64, ids.Distinct().Count());
+        Assert.Equal(ids.Order(), queue.Ids().Order());
+        for (int i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal($"X-N: {i}\r\nSubject: many\r\n\r\nbody\r\n", File.ReadAllText(queue.MessagePath(ids[i])));
+            Assert.Equal($"r{i}@remote.test", Assert.Single(queue.Read(ids[i])!.Recipients).Address);
+        }
+        Assert.Empty(Directory.GetFiles(Path.Combine(queue.Root, "tmp")));
+        Assert.Equal(0, queue.CleanUp(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task A_finished_entry_is_removed_whole()
+    {
+        var queue = new OutboundQueue(data.Path);
+        File.WriteAllText(data.File("body"), "x");
+        var id = await queue.EnqueueAsync("a@example.test", ["b@remote.test"], default, data.File("body"), null, CancellationToken.None);
+        using (queue.TryLock(id))
+            queue.RemoveFinished(id);
+        Assert.Empty(queue.Ids());
+        Assert.False(File.Exists(queue.MessagePath(id)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(queue.Root, "lock")));
+    }
+
+    [Fact]
     public async Task An_entry_is_locked_against_a_second_holder_and_removed_whole()
     {
         var queue = new OutboundQueue(data.Path);
