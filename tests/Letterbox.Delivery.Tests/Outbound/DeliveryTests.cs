@@ -191,6 +191,49 @@ public sealed class DeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Many_messages_to_one_domain_use_no_more_connections_than_its_concurrency_limit()
+    {
+        const int Count = 30;
+        for (int i = 0; i < Count; i++)
+            await f.EnqueueAsync("demo@example.test", ["friend@remote.test"], QueueFixture.Message("demo@example.test", "friend@remote.test", $"burst {i}"));
+
+        var received = await WithRunnerAsync(f.Options() with { Concurrency = 50, DestinationConcurrency = 2 }, async () =>
+        {
+            await f.WaitUntilAsync(() => f.Queue.List().Count == 0, Patience, $"{Count} deliveries");
+            return f.Sink.Received();
+        });
+
+        Assert.Equal(Count, received.Count);
+        // Two at a time, each connection carrying the next message when it is done with one: the sink
+        // sees two client ports (a third only if a connection sat idle past the reuse limit).
+        var connections = received.Select(r => r.Envelope.Single(l => l.StartsWith("peer ", StringComparison.Ordinal))).Distinct().Count();
+        Assert.InRange(connections, 1, 3);
+        Assert.True(f.Log.Count(l => l.Contains("reused=True", StringComparison.Ordinal)) >= Count - 3, string.Join('\n', f.Log));
+    }
+
+    [Fact]
+    public async Task A_kept_connection_the_remote_has_closed_is_replaced_without_deferring_the_message()
+    {
+        // A remote that hangs up on a connection idle for 1 s, while we keep idle connections for 3 s:
+        // the second message finds its kept connection closed.
+        using var sink = new SmtpSink(idleTimeout: 1);
+        await WithRunnerAsync(f.Options(firstRetry: TimeSpan.FromMinutes(10)) with { MxPort = sink.Port }, async () =>
+        {
+            await f.EnqueueAsync("demo@example.test", ["friend@remote.test"], QueueFixture.Message("demo@example.test", "friend@remote.test", "first"));
+            await f.WaitUntilAsync(() => sink.Count == 1 && f.Queue.List().Count == 0, Patience, "the first delivery");
+            await Task.Delay(TimeSpan.FromSeconds(2)); // past the sink's idle limit, within ours
+            await f.EnqueueAsync("demo@example.test", ["friend@remote.test"], QueueFixture.Message("demo@example.test", "friend@remote.test", "second"));
+            // A deferral would wait ten minutes: only a second connection at once gets it there in time.
+            await f.WaitUntilAsync(() => sink.Count == 2 && f.Queue.List().Count == 0, Patience, "the second delivery");
+            return 0;
+        });
+
+        Assert.DoesNotContain(f.Log, l => l.StartsWith("info deferred", StringComparison.Ordinal));
+        var peers = sink.Received().Select(r => r.Envelope.Single(l => l.StartsWith("peer ", StringComparison.Ordinal))).Distinct();
+        Assert.Equal(2, peers.Count()); // two connections: the closed one was not used for the second message
+    }
+
+    [Fact]
     public async Task The_entry_waits_for_its_retry_time_until_a_flush()
     {
         var id = await f.EnqueueAsync("demo@example.test", ["later@remote.test"], QueueFixture.Message("demo@example.test", "later@remote.test", "flush"));

@@ -18,6 +18,7 @@ public sealed class SmtpSink : IDisposable
         port, out, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
         user = sys.argv[5] if len(sys.argv) > 5 else None
         password = sys.argv[6] if len(sys.argv) > 6 else None
+        idle = float(os.environ.get('SINK_IDLE_TIMEOUT', '300'))
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
             return AuthResult(success=ok, auth_data=auth_data)
@@ -66,7 +67,7 @@ public sealed class SmtpSink : IDisposable
                     # A relay host: TLS before anything, then AUTH (PLAIN/LOGIN) before MAIL.
                     return SMTP(self.handler, tls_context=ctx, require_starttls=True, auth_required=True, auth_require_tls=True,
                                 authenticator=authenticator, decode_data=False, hostname='relay.remote.test')
-                return SMTP(self.handler, tls_context=ctx, require_starttls=False, decode_data=False, hostname='mx.remote.test')
+                return SMTP(self.handler, tls_context=ctx, require_starttls=False, decode_data=False, hostname='mx.remote.test', timeout=idle)
         c = C(Handler(), hostname='127.0.0.1', port=port)
         c.start()
         print('ready', flush=True)
@@ -81,7 +82,8 @@ public sealed class SmtpSink : IDisposable
 
     /// <param name="relayUser">When set, the sink is a relay host: STARTTLS required, then AUTH as this user.</param>
     /// <param name="relayPassword">The password it accepts.</param>
-    public SmtpSink(string? relayUser = null, string? relayPassword = null)
+    /// <param name="idleTimeout">Seconds an idle connection is kept before the sink hangs up (aiosmtpd's default: 300).</param>
+    public SmtpSink(string? relayUser = null, string? relayPassword = null, double? idleTimeout = null)
     {
         Tool.RequirePython("aiosmtpd", "python3-aiosmtpd");
         Tool.Require("/usr/bin/openssl", "openssl");
@@ -94,6 +96,8 @@ public sealed class SmtpSink : IDisposable
         var psi = new ProcessStartInfo(Tool.Python) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { dir.File("sink.py"), Port.ToString(), Inbox, dir.File("cert.pem"), dir.File("key.pem") })
             psi.ArgumentList.Add(a);
+        if (idleTimeout is { } seconds)
+            psi.Environment["SINK_IDLE_TIMEOUT"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (relayUser is not null)
         {
             psi.ArgumentList.Add(relayUser);
