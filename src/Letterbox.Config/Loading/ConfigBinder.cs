@@ -97,7 +97,10 @@ internal static class ConfigBinder
                 v.Get(ConfigSchema.Queue.Lifetime),
                 v.Get(ConfigSchema.Queue.FirstRetry),
                 v.Get(ConfigSchema.Queue.Concurrency),
-                v.Get(ConfigSchema.Queue.MxPort)),
+                v.Get(ConfigSchema.Queue.MxPort))
+            {
+                DestinationConcurrency = v.Get(ConfigSchema.Queue.DestinationConcurrency),
+            },
         };
     }
 

@@ -105,7 +105,10 @@ public sealed record LetterboxConfig(
 public sealed record QueueConfig(TimeSpan Lifetime, TimeSpan FirstRetry, int Concurrency, int MxPort)
 {
     /// <summary>The schema's defaults.</summary>
-    public static QueueConfig Default { get; } = new(TimeSpan.FromDays(5), TimeSpan.FromMinutes(2), 8, 25);
+    public static QueueConfig Default { get; } = new(TimeSpan.FromDays(5), TimeSpan.FromMinutes(2), 100, 25);
+
+    /// <summary>Messages delivered at once to one destination domain.</summary>
+    public int DestinationConcurrency { get; init; } = 20;
 }
 
 /// <summary>[imap] and [pop3]: how many sessions, overall, per client address, per user and address.</summary>

@@ -447,11 +447,22 @@ public static class ConfigSchema
         /// <summary>queue.concurrency</summary>
         public static readonly ConfigKey<int> Concurrency = new("queue.concurrency", ConfigType.Int)
         {
-            Default = "8",
+            Default = "100",
             Min = 1,
             Max = 200,
-            Doc = "Messages delivered at once by the queue daemon.",
+            Doc = "Messages delivered at once by the queue daemon, over all destinations (Postfix runs up to 100 smtp processes).",
             Example = "20",
+        };
+
+        /// <summary>queue.destination_concurrency</summary>
+        public static readonly ConfigKey<int> DestinationConcurrency = new("queue.destination_concurrency", ConfigType.Int)
+        {
+            Default = "20",
+            Min = 1,
+            Max = 200,
+            Doc = "Messages delivered at once to one recipient domain (or the relay host), each over its own connection; "
+                + "a connection then carries the next message for that domain (Postfix: default_destination_concurrency_limit 20).",
+            Example = "5",
         };
 
         /// <summary>queue.mx_port</summary>
@@ -671,7 +682,7 @@ public static class ConfigSchema
         Imap.MaxConnections, Imap.MaxConnectionsPerIp, Imap.MaxConnectionsPerUserIp,
         Pop3.MaxConnections, Pop3.MaxConnectionsPerIp, Pop3.MaxConnectionsPerUserIp,
         Relay.Host, Relay.Username, Relay.PasswordFile,
-        Queue.Lifetime, Queue.FirstRetry, Queue.Concurrency, Queue.MxPort,
+        Queue.Lifetime, Queue.FirstRetry, Queue.Concurrency, Queue.DestinationConcurrency, Queue.MxPort,
         Dns.Enabled, Dns.Secondaries, Dns.Resolvers, Dns.Nameservers, Dns.Notify, Dns.RateLimit, Dns.Dnssec, Dns.TsigKey,
         Backup.Enabled, Backup.Target, Backup.Schedule, Backup.Keep, Backup.KeyFile,
         Daemons.Enabled,

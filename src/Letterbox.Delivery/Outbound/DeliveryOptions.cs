@@ -30,8 +30,15 @@ public sealed record DeliveryOptions
     /// <summary>The first retry's delay; later ones grow (<see cref="RetrySchedule"/>).</summary>
     public TimeSpan FirstRetry { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Messages being delivered at once.</summary>
-    public int Concurrency { get; init; } = 8;
+    /// <summary>Messages being delivered at once, over all destinations (Postfix: 100 smtp processes).</summary>
+    public int Concurrency { get; init; } = 100;
+
+    /// <summary>
+    /// Messages being delivered at once to one destination domain (or the relay host), so one busy
+    /// domain neither takes every slot nor gets more connections than it likes (Postfix:
+    /// default_destination_concurrency_limit 20).
+    /// </summary>
+    public int DestinationConcurrency { get; init; } = 20;
 
     /// <summary>TCP connect and TLS handshake limit per address.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
