@@ -176,14 +176,16 @@ for p in $milter $sink_lb $sink_pf; do
   port_free "$p" && { echo "nothing listening on $p (opendkim: $(cat "$work/dkim/log"))" >&2; exit 1; }
 done
 
-# One run: $1 name, $2 port, $3 sink dir, $4 sessions. Prints "msgs/s seconds status".
+# One run: $1 name, $2 port, $3 sink dir, $4 sessions. Prints "msgs/s seconds status accepted-seconds":
+# accepted-seconds is when smtp-source had its last 250, so intake and delivery can be told apart.
 run_one() {
-  local name=$1 port=$2 sink=$3 s=$4 before t0 t_done n status=ok
+  local name=$1 port=$2 sink=$3 s=$4 before t0 t_src t_done n status=ok
   before=$(count_files "$sink")
   sync; sleep 1
   t0=$(now_ms)
   timeout -k 5 "$run_timeout" smtp-source -s "$s" -m "$messages" -l "$size" -f "bench@example.test" \
     -M client.example.org -t "someone@sink.test" "127.0.0.1:$port" >/dev/null 2>&1 || status=smtp-source-failed
+  t_src=$(now_ms)
   local deadline=$(( $(date +%s) + run_timeout ))
   while :; do
     n=$(( $(count_files "$sink") - before ))
@@ -193,7 +195,7 @@ run_one() {
   done
   t_done=$(now_ms)
   local secs; secs=$(awk -v a="$t0" -v b="$t_done" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
-  echo "$(awk -v n="$messages" -v s="$secs" 'BEGIN { printf "%d", n / s }') $secs $status"
+  echo "$(awk -v n="$messages" -v s="$secs" 'BEGIN { printf "%d", n / s }') $secs $status $(awk -v a="$t0" -v b="$t_src" 'BEGIN { printf "%.2f", (b - a) / 1000 }')"
 }
 
 # Warm-up: one message each, and a check that both signed it twice. Debian's OpenDKIM 2.11 may
@@ -217,8 +219,9 @@ echo "outbound: $messages messages of $size bytes per run, signed and relayed to
 echo "DKIM-Signature fields on the warm-up message: letterbox ${lb_sigs:-0}, postfix+opendkim ${pf_sigs:-0} ($opendkim_keys)"
 printf '%-10s %14s %14s %8s\n' sessions "letterbox/s" "postfix/s" ratio
 for s in "${session_list[@]}"; do
-  read -r lb_rate lb_secs lb_status < <(run_one letterbox "$lb_port" "$work/sink-lb" "$s")
-  read -r pf_rate pf_secs pf_status < <(run_one postfix "$pf_port" "$work/sink-pf" "$s")
+  read -r lb_rate lb_secs lb_status lb_accepted < <(run_one letterbox "$lb_port" "$work/sink-lb" "$s")
+  read -r pf_rate pf_secs pf_status pf_accepted < <(run_one postfix "$pf_port" "$work/sink-pf" "$s")
   ratio=$(awk -v a="$lb_rate" -v b="$pf_rate" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')
-  printf '%-10s %14s %14s %8s   (%ss %s, %ss %s)\n' "$s" "$lb_rate" "$pf_rate" "$ratio" "$lb_secs" "$lb_status" "$pf_secs" "$pf_status"
+  printf '%-10s %14s %14s %8s   (%ss %s, accepted in %ss; %ss %s, accepted in %ss)\n' "$s" "$lb_rate" "$pf_rate" "$ratio" \
+    "$lb_secs" "$lb_status" "$lb_accepted" "$pf_secs" "$pf_status" "$pf_accepted"
 done
