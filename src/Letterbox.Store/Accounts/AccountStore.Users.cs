@@ -99,7 +99,9 @@ public sealed partial class AccountStore
     /// The user with this address (a domain alias's address finds the user of the real domain),
     /// or null. Aliases and plus-addresses do not find users here: this is for logins.
     /// </summary>
-    public UserAccount? FindUser(string address)
+    public UserAccount? FindUser(string address) => usage.Read(() => FindStoredUser(address), WithUnwritten);
+
+    private UserAccount? FindStoredUser(string address)
     {
         if (!Address.TryParseLocal(address, out var parsed))
         {
@@ -116,7 +118,10 @@ public sealed partial class AccountStore
     }
 
     /// <summary>All users, or those of one domain, by address.</summary>
-    public IReadOnlyList<UserAccount> Users(string? domain = null)
+    public IReadOnlyList<UserAccount> Users(string? domain = null) =>
+        usage.Read(() => StoredUsers(domain), (users, unwritten) => users.Select(u => WithUnwritten(u, unwritten)!).ToList());
+
+    private IReadOnlyList<UserAccount> StoredUsers(string? domain)
     {
         using var db = Read();
         return domain is null
@@ -214,6 +219,10 @@ public sealed partial class AccountStore
             MaildirLayout.MailboxDirectory(DataDirectory, canonicalAddress[..at], canonicalAddress[(at + 1)..]));
     }
 
+    // Usage as stored plus what this process delivered and has not written yet (see UsageBatch).
+    private static UserAccount? WithUnwritten(UserAccount? user, Func<string, long> unwritten) =>
+        user?.UsageBytes is long stored ? user with { UsageBytes = Math.Max(0, stored + unwritten(user.Address)) } : user;
+
     private UserAccount ReadUser(SqliteDataReader r)
     {
         string address = r.GetString(0);
@@ -223,7 +232,7 @@ public sealed partial class AccountStore
             r.GetString(1),
             own ?? Options.DefaultQuotaBytes,
             own,
-            r.IsDBNull(3) ? null : Math.Max(0, r.GetInt64(3) + usage.Unwritten(address)),
+            r.IsDBNull(3) ? null : r.GetInt64(3),
             MailboxOf(address));
     }
 

@@ -7,7 +7,7 @@ namespace Letterbox.Store;
 /// in steps of milliseconds, which cost more than the delivery itself. Usage is a counter that can be
 /// recounted from the Maildir names (the maintenance run does it at start-up and daily), so a delta
 /// lost in a crash is drift, not lost mail, the same bargain as its <c>synchronous = NORMAL</c> writes.
-/// This process sees its own unwritten deltas (<see cref="Unwritten"/>), so a quota check right
+/// This process sees its own unwritten deltas (<see cref="Read"/>), so a quota check right
 /// after a delivery counts it; other processes see it once the batch is written, milliseconds later.
 /// </summary>
 internal sealed class UsageBatch(Func<Database> openCounters)
@@ -18,6 +18,10 @@ internal sealed class UsageBatch(Func<Database> openCounters)
     private Dictionary<string, long> pending = new(StringComparer.Ordinal);
     private Dictionary<string, long> inflight = new(StringComparer.Ordinal);
     private bool scheduled;
+    // A sequence lock over commits: odd while a batch is being committed, bumped again once its
+    // deltas have left `inflight`. A reader that saw the same even value before and after its
+    // database read knows the read and the unwritten deltas it took describe one moment.
+    private long generation;
 
     /// <summary>Adds <paramref name="deltaBytes"/> to a canonical address's usage, written soon.</summary>
     public void Add(string canonicalAddress, long deltaBytes)
@@ -34,12 +38,42 @@ internal sealed class UsageBatch(Func<Database> openCounters)
         ThreadPool.UnsafeQueueUserWorkItem(static batch => batch.WriteAll(), this, preferLocal: false);
     }
 
-    /// <summary>The bytes added for this address in this process and not yet in the database.</summary>
-    public long Unwritten(string canonicalAddress)
+    /// <summary>
+    /// Runs <paramref name="read"/> (a database read) and hands its result to <paramref name="adjust"/>
+    /// with this process's unwritten deltas as they stood against that very read: a batch committed
+    /// while it ran would otherwise be counted twice, or not at all.
+    /// </summary>
+    public T Read<T>(Func<T> read, Func<T, Func<string, long>, T> adjust)
     {
-        lock (gate)
+        var spin = new SpinWait();
+        while (true)
         {
-            return pending.GetValueOrDefault(canonicalAddress) + inflight.GetValueOrDefault(canonicalAddress);
+            long before;
+            Dictionary<string, long>? unwritten = null;
+            lock (gate)
+            {
+                before = generation;
+                if (pending.Count + inflight.Count > 0)
+                {
+                    unwritten = new(inflight, StringComparer.Ordinal);
+                    foreach (var (address, delta) in pending)
+                    {
+                        unwritten[address] = unwritten.GetValueOrDefault(address) + delta;
+                    }
+                }
+            }
+            if ((before & 1) == 0)
+            {
+                T value = read();
+                lock (gate)
+                {
+                    if (generation == before)
+                    {
+                        return unwritten is null ? value : adjust(value, a => unwritten.GetValueOrDefault(a));
+                    }
+                }
+            }
+            spin.SpinOnce();
         }
     }
 
@@ -75,6 +109,7 @@ internal sealed class UsageBatch(Func<Database> openCounters)
                     }
                     (inflight, pending) = (pending, new(StringComparer.Ordinal));
                 }
+                bool committing = false;
                 try
                 {
                     using var db = openCounters();
@@ -82,6 +117,11 @@ internal sealed class UsageBatch(Func<Database> openCounters)
                     {
                         AccountStore.AddUsage(db, address, delta);
                     }
+                    lock (gate)
+                    {
+                        generation++;
+                    }
+                    committing = true;
                     db.Commit();
                 }
                 catch (Exception)
@@ -95,6 +135,10 @@ internal sealed class UsageBatch(Func<Database> openCounters)
                     lock (gate)
                     {
                         inflight = new(StringComparer.Ordinal);
+                        if (committing)
+                        {
+                            generation++;
+                        }
                     }
                 }
             }
