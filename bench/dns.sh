@@ -145,6 +145,13 @@ run() { # $1 port, $2 extra dnsperf flag (-D for DO) -> "qps avg_latency_ms lost
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "dnsperf: $queries distinct queries, ${duration}s per run, $clients clients, $outstanding outstanding, $rounds rounds, $(nproc) cores"
+# One unmeasured 2-second run per server and mode first, so that no measured run pays for what
+# happens once: the appliance still settling after "appliance ready" (every daemon starting, the
+# supervisor's start-up collection) and Letterbox's kept answers being written on first use.
+for warm in "$lb_port" "$nsd_port" "$lb_port -D" "$nsd2_port -D"; do
+  read -r p flag <<< "$warm"
+  dnsperf -s 127.0.0.1 -p "$p" -d "$work/queries" -l 2 -c "$clients" -q "$outstanding" -T 1 -e ${flag:-} > /dev/null 2>&1 || true
+done
 : > "$work/lb.txt"; : > "$work/nsd.txt"; : > "$work/lb-do.txt"; : > "$work/nsd-do.txt"
 for r in $(seq "$rounds"); do
   read -r q l lost < <(run "$lb_port");        echo "  round $r letterbox:           $q q/s, avg latency $l ms, lost $lost"; echo "$q $l" >> "$work/lb.txt"
