@@ -11,7 +11,7 @@ var binary = $"{publishDir}/letterbox";
 
 // Debian packages the build and the tests need. Tests use real peers (curl, python3 clients,
 // swaks, dig...) and fail, never skip, when one is missing, so this list is the contract.
-var buildPackages = new[] { "clang", "zlib1g-dev", "libsqlite3-dev" };
+var buildPackages = new[] { "clang", "zlib1g-dev", "libsqlite3-dev", "libargon2-dev" };
 var testPackages = new[] { "curl", "openssl", "argon2", "apache2-utils", "isync", "python3", "python3-prometheus-client", "swaks", "dnsutils", "socat", "procps", "pebble", "nsd", "knot-dnsutils", "dnsperf", "python3-dkim", "python3-nacl", "python3-aiosmtpd", "python3-dnspython", "bind9-dnsutils", "ldnsutils" };
 
 void Run(string exe, string args, IDictionary<string, string> env = null)

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Konscious.Security.Cryptography;
 
 namespace Letterbox.Store;
 
@@ -19,10 +18,14 @@ public static class PasswordHash
 {
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
+    private const int MaxEncodedLength = 512;
 
-    public static string HashArgon2id(string password, Argon2Cost cost)
+    public static string HashArgon2id(string password, Argon2Cost cost) =>
+        HashArgon2id(password, RandomNumberGenerator.GetBytes(SaltBytes), cost);
+
+    /// <summary>With a given salt: for tests that compare our output with other tools'.</summary>
+    internal static string HashArgon2id(string password, byte[] salt, Argon2Cost cost)
     {
-        var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         var hash = Argon2id(password, salt, cost.MemoryKiB, cost.Iterations, cost.Parallelism, HashBytes);
         return string.Create(CultureInfo.InvariantCulture,
             $"$argon2id$v=19$m={cost.MemoryKiB},t={cost.Iterations},p={cost.Parallelism}${B64(salt)}${B64(hash)}");
@@ -93,6 +96,9 @@ public static class PasswordHash
     private static bool TryParseArgon2id(string hash, [NotNullWhen(true)] out Argon2Parameters? parameters)
     {
         parameters = null;
+        // Real hashes are ~100 characters; a longer one is junk, not worth decoding.
+        if (hash.Length > MaxEncodedLength)
+            return false;
         var parts = hash.Split('$');
         // "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
         if (parts.Length != 6 || parts[1] != "argon2id" || parts[2] != "v=19")
@@ -111,12 +117,13 @@ public static class PasswordHash
                 default: return false;
             }
         }
-        // Bounds keep a hostile imported hash from asking for gigabytes or hours.
+        // Bounds keep a hostile imported hash from asking for gigabytes or hours: checked here, before
+        // libargon2 allocates m KiB. 1 GiB is libsodium's "sensitive" preset, the most Dovecot writes.
         if (m is < 8 or > 1024 * 1024 || t is < 1 or > 64 || p is < 1 or > 16 || m < 8 * p)
             return false;
         var salt = FromB64(parts[4]);
         var digest = FromB64(parts[5]);
-        if (salt is null || digest is null || salt.Length < 8 || digest.Length is < 16 or > 128)
+        if (salt is null || digest is null || salt.Length is < 8 or > 64 || digest.Length is < 16 or > 128)
             return false;
         parameters = new Argon2Parameters(m, t, p, salt, digest);
         return true;
@@ -132,14 +139,17 @@ public static class PasswordHash
 
     private static byte[] Argon2id(string password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length)
     {
-        using var argon = new Argon2id(Encoding.UTF8.GetBytes(password))
+        var secret = Encoding.UTF8.GetBytes(password);
+        var hash = new byte[length];
+        try
         {
-            Salt = salt,
-            MemorySize = memoryKiB,
-            Iterations = iterations,
-            DegreeOfParallelism = parallelism,
-        };
-        return argon.GetBytes(length);
+            Argon2Native.Argon2id(secret, salt, memoryKiB, iterations, parallelism, hash);
+            return hash;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
     }
 
     // PHC strings use standard base64 without padding.
