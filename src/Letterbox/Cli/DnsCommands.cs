@@ -37,11 +37,12 @@ public static class DnsCommands
         root.Subcommands.Add(dns);
     }
 
-    private static async Task<int> ZoneAsync(string? dataOption, string domain, bool dev, int? offset, string? configFile, bool mailOnly, CancellationToken ct)
+    /// <summary>
+    /// What every per-zone dns command starts from: the data directory (it must exist; taken over
+    /// when run as root, so files the command writes belong to the daemons) and the zone's apex.
+    /// </summary>
+    internal static (string Data, DnsName Apex) DataAndApex(string? dataOption, string domain, bool dev)
     {
-        var sources = dev ? ConfigBridge.DevSources(offset, configFile) : ConfigBridge.ApplianceSources(configFile);
-        var result = await ConfigBridge.LoadValidAsync(sources, ct);
-        var config = result.Config!;
         var data = Commands.ResolveDataDirectory(dataOption, dev ? DevCommand.DefaultDataDirectory : Commands.DefaultDataDirectory);
         if (!Directory.Exists(data))
             throw new CliException(ExitCodes.RuntimeFailure, $"data directory {data} does not exist (start letterbox once, or pass --data)");
@@ -49,12 +50,21 @@ public static class DnsCommands
             UnixUser.BecomeOwnerOf(data);
         if (!DnsName.TryParse(domain.TrimEnd('.') + ".", out var apex))
             throw new CliException(ExitCodes.UsageOrConfig, $"'{domain}' is not a domain name");
+        return (data, apex!);
+    }
+
+    private static async Task<int> ZoneAsync(string? dataOption, string domain, bool dev, int? offset, string? configFile, bool mailOnly, CancellationToken ct)
+    {
+        var sources = dev ? ConfigBridge.DevSources(offset, configFile) : ConfigBridge.ApplianceSources(configFile);
+        var result = await ConfigBridge.LoadValidAsync(sources, ct);
+        var config = result.Config!;
+        var (data, apex) = DataAndApex(dataOption, domain, dev);
 
         // Read-only: the daemon owns the serial file; a zone it has not served yet shows the serial it will get.
         var loaded = ServedZones.Load(config, data, persistSerials: false);
         foreach (var problem in loaded.Problems)
             Console.Error.WriteLine("warning: " + problem);
-        var zone = loaded.Zones.Get(apex!) ?? throw new CliException(ExitCodes.UsageOrConfig,
+        var zone = loaded.Zones.Get(apex) ?? throw new CliException(ExitCodes.UsageOrConfig,
             $"no zone {apex}: zones are the mail domains (`letterbox domain list`) and the files in {ZoneCatalog.ZonesDirectory(data)}");
         if (!mailOnly)
         {
@@ -64,7 +74,7 @@ public static class DnsCommands
             Console.Write(MasterFile.Write(zone));
             return ExitCodes.Ok;
         }
-        var input = ZoneCatalog.Input(config, apex!.ToString().TrimEnd('.'), ServedZones.Dkim(data, apex.ToString().TrimEnd('.')));
+        var input = ZoneCatalog.Input(config, apex.ToString().TrimEnd('.'), ServedZones.Dkim(data, apex.ToString().TrimEnd('.')));
         Console.WriteLine($"; the mail records of {apex}, to publish at the domain's DNS provider (the host {config.Hostname} included)");
         foreach (var r in MailZone.Records(input).Where(r => r.Type is not (DnsType.SOA or DnsType.NS)))
             Console.WriteLine(r.ToText());

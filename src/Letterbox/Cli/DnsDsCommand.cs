@@ -33,14 +33,8 @@ public static class DnsDsCommand
     {
         var sources = dev ? ConfigBridge.DevSources(null, configFile) : ConfigBridge.ApplianceSources(configFile);
         var config = (await ConfigBridge.LoadValidAsync(sources, ct)).Config!;
-        var data = Commands.ResolveDataDirectory(dataOption, dev ? DevCommand.DefaultDataDirectory : Commands.DefaultDataDirectory);
-        if (!Directory.Exists(data))
-            throw new CliException(ExitCodes.RuntimeFailure, $"data directory {data} does not exist (start letterbox once, or pass --data)");
-        if (UnixUser.IsRoot)
-            UnixUser.BecomeOwnerOf(data);
-        if (!DnsName.TryParse(domain.TrimEnd('.') + ".", out var apex))
-            throw new CliException(ExitCodes.UsageOrConfig, $"'{domain}' is not a domain name");
-        var zone = ServedZones.Load(config, data, persistSerials: false).Zones.Get(apex!) ?? throw new CliException(ExitCodes.UsageOrConfig,
+        var (data, apex) = DnsCommands.DataAndApex(dataOption, domain, dev);
+        var zone = ServedZones.Load(config, data, persistSerials: false).Zones.Get(apex) ?? throw new CliException(ExitCodes.UsageOrConfig,
             $"no zone {apex}: zones are the mail domains (`letterbox domain list`) and the files in {ZoneCatalog.ZonesDirectory(data)}");
         if (!config.Dns.Dnssec)
             Console.Error.WriteLine("warning: dns.dnssec is false: the zone is served unsigned, so do not publish this DS until it is true");
