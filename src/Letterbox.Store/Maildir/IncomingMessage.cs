@@ -127,7 +127,7 @@ public sealed class IncomingMessage : IDisposable
                 accounts.AddUsageSoon(mailbox.Address, sizes[mailbox]);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Unplace(placed);
             throw new DeliveryException(DeliveryFailure.Storage, $"delivery failed, nothing delivered: {e.Message}", e);
@@ -167,7 +167,7 @@ public sealed class IncomingMessage : IDisposable
             Posix.FsyncDirectory(Path.GetDirectoryName(placed)!);
             accounts.AddUsageSoon(direct.Address, size);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             if (placed is not null)
             {
