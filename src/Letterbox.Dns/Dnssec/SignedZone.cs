@@ -4,43 +4,6 @@ using Letterbox.Protocol.Dns;
 namespace Letterbox.Dns.Dnssec;
 
 /// <summary>
-/// RFC 4034 §6.1 canonical order: labels compared from the root down as octet strings, with only
-/// A-Z folded to lower case (so a name with octets above 127 sorts as validators sort it).
-/// </summary>
-public sealed class CanonicalNameOrder : IComparer<DnsName>
-{
-    public static readonly CanonicalNameOrder Instance = new();
-
-    public int Compare(DnsName? x, DnsName? y)
-    {
-        if (x is null || y is null)
-            return x is null ? (y is null ? 0 : -1) : 1;
-        int i = x.LabelCount - 1, j = y.LabelCount - 1;
-        for (; i >= 0 && j >= 0; i--, j--)
-        {
-            int c = CompareLabel(x.Labels[i], y.Labels[j]);
-            if (c != 0)
-                return c;
-        }
-        return x.LabelCount.CompareTo(y.LabelCount);
-    }
-
-    private static int CompareLabel(string a, string b)
-    {
-        int n = Math.Min(a.Length, b.Length);
-        for (int k = 0; k < n; k++)
-        {
-            int c = Fold(a[k]) - Fold(b[k]);
-            if (c != 0)
-                return c;
-        }
-        return a.Length - b.Length;
-    }
-
-    private static int Fold(char c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
-}
-
-/// <summary>
 /// A zone with its DNSSEC data: the zone as served (the DNSKEY RRset added at the apex), the NSEC
 /// chain over every authoritative name, and one RRSIG per authoritative RRset. Immutable; made by
 /// <see cref="ZoneSigner"/>. NSEC and RRSIG live beside the zone rather than in it because they are

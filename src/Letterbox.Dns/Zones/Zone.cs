@@ -53,7 +53,7 @@ public sealed class Zone
     /// <summary>Every record, apex first (SOA leading), then names in DNSSEC canonical order (RFC 4034 §6.1).</summary>
     public IEnumerable<ResourceRecord> Records()
     {
-        foreach (var node in _nodes.Values.OrderBy(n => n.Name, CanonicalOrder.Instance))
+        foreach (var node in _nodes.Values.OrderBy(n => n.Name, CanonicalNameOrder.Instance))
         {
             var sets = node.Sets.Values.OrderBy(s => s.Type == DnsType.SOA ? -1 : (int)s.Type);
             foreach (var set in sets)
@@ -125,24 +125,39 @@ public sealed class Zone
     }
 }
 
-/// <summary>RFC 4034 §6.1 order: by labels from the root down, each compared as lower-case octets.</summary>
-public sealed class CanonicalOrder : IComparer<DnsName>
+/// <summary>
+/// RFC 4034 §6.1 canonical order: labels compared from the root down as octet strings, with only
+/// A-Z folded to lower case (so a name with octets above 127 sorts as validators sort it).
+/// </summary>
+public sealed class CanonicalNameOrder : IComparer<DnsName>
 {
-    public static readonly CanonicalOrder Instance = new();
+    public static readonly CanonicalNameOrder Instance = new();
 
     public int Compare(DnsName? x, DnsName? y)
     {
         if (x is null || y is null)
             return x is null ? (y is null ? 0 : -1) : 1;
         int i = x.LabelCount - 1, j = y.LabelCount - 1;
-        while (i >= 0 && j >= 0)
+        for (; i >= 0 && j >= 0; i--, j--)
         {
-            int c = string.CompareOrdinal(x.Labels[i].ToLowerInvariant(), y.Labels[j].ToLowerInvariant());
+            int c = CompareLabel(x.Labels[i], y.Labels[j]);
             if (c != 0)
                 return c;
-            i--;
-            j--;
         }
         return x.LabelCount.CompareTo(y.LabelCount);
     }
+
+    private static int CompareLabel(string a, string b)
+    {
+        int n = Math.Min(a.Length, b.Length);
+        for (int k = 0; k < n; k++)
+        {
+            int c = Fold(a[k]) - Fold(b[k]);
+            if (c != 0)
+                return c;
+        }
+        return a.Length - b.Length;
+    }
+
+    private static int Fold(char c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
 }
