@@ -14,9 +14,14 @@ public sealed class SmtpTranscript : IDisposable
     private Stream _stream;
     private readonly List<byte> _pending = [];
 
-    public SmtpTranscript(int port)
+    /// <param name="port">The server's port on 127.0.0.1.</param>
+    /// <param name="from">The loopback address to connect from (default: the kernel's choice, 127.0.0.1).</param>
+    public SmtpTranscript(int port, System.Net.IPAddress? from = null)
     {
-        _tcp = new TcpClient("127.0.0.1", port) { ReceiveTimeout = 30_000, SendTimeout = 30_000 };
+        _tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0));
+        _tcp.ReceiveTimeout = 30_000;
+        _tcp.SendTimeout = 30_000;
+        _tcp.Connect(System.Net.IPAddress.Loopback, port);
         _stream = _tcp.GetStream();
     }
 
